@@ -1,0 +1,3 @@
+"""Course models: Wagtail pages in pages.py, learner progress records in progress.py."""
+
+from .pages import CourseIndexPage, CoursePage, ModulePage  # noqa: F401

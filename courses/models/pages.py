@@ -1,0 +1,189 @@
+"""Wagtail page types: the catalogue, courses and their modules."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import LESSON_RICH_TEXT_FEATURES, LessonStreamBlock
+from courses.quiz_blocks import QuizQuestionStreamBlock
+
+
+class CourseIndexPage(Page):
+    """The catalogue: the site's home page, listing every live course."""
+
+    intro = RichTextField(blank=True, features=LESSON_RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = (
+            CoursePage.objects.child_of(self).live().select_related("hero_image").order_by("path")
+        )
+        return context
+
+    class Meta:
+        verbose_name = "course catalogue"
+
+
+class CoursePage(Page):
+    class Level(models.TextChoices):
+        INTRODUCTORY = "introductory", "Introductory"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+
+    summary = models.TextField(max_length=600, help_text="One or two sentences for the catalogue.")
+    description = RichTextField(blank=True, features=LESSON_RICH_TEXT_FEATURES)
+    learning_outcomes = StreamField(
+        [("outcome", blocks.CharBlock(max_length=300, icon="tick"))],
+        blank=True,
+        help_text="What a fellow can do after the course, one per line.",
+    )
+    estimated_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="Estimated time to finish, in minutes.",
+    )
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.INTRODUCTORY)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prerequisites = ParentalManyToManyField(
+        "courses.CoursePage",
+        blank=True,
+        symmetrical=False,
+        related_name="required_by",
+        help_text="Courses a fellow must complete before this one opens.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("hero_image"),
+        FieldPanel("description"),
+        FieldPanel("learning_outcomes"),
+        MultiFieldPanel(
+            [FieldPanel("level"), FieldPanel("estimated_minutes"), FieldPanel("prerequisites")],
+            heading="Level and requirements",
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("description")]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    def clean(self):
+        super().clean()
+        # `prerequisites` is a ParentalManyToManyField, readable before the page is saved.
+        if self.pk and self.prerequisites.filter(pk=self.pk).exists():
+            raise ValidationError({"prerequisites": "A course cannot require itself."})
+
+    @property
+    def estimated_hours_display(self) -> str:
+        hours, minutes = divmod(self.estimated_minutes, 60)
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+    def get_modules(self):
+        """Live modules in authored order. One query whatever their number."""
+        return ModulePage.objects.child_of(self).live().order_by("path")
+
+    class Meta:
+        verbose_name = "course"
+
+
+class ModulePage(Page):
+    """One module of a course: the lesson and, beside it in the admin, its quiz."""
+
+    summary = models.CharField(max_length=300, blank=True)
+    estimated_minutes = models.PositiveIntegerField(default=20)
+    body = StreamField(LessonStreamBlock(), blank=True)
+    is_free_to_open = models.BooleanField(
+        default=False,
+        help_text="Open this module without passing the previous one (for example a glossary).",
+    )
+
+    quiz_questions = StreamField(
+        QuizQuestionStreamBlock(),
+        blank=True,
+        help_text="The question pool. Each attempt draws from it.",
+    )
+    pass_mark_percent = models.PositiveSmallIntegerField(
+        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Leave empty for unlimited attempts.",
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        default=0, help_text="Wait between a failed attempt and the next one."
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Leave empty for no time limit. Enforced by the server.",
+    )
+    questions_per_attempt = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Draw this many questions from the pool per attempt. Empty: use all.",
+    )
+    shuffle_questions = models.BooleanField(default=True)
+    shuffle_choices = models.BooleanField(default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+        FieldPanel("is_free_to_open"),
+    ]
+    quiz_panels = [
+        FieldPanel("quiz_questions"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark_percent"),
+                FieldPanel("max_attempts"),
+                FieldPanel("cooldown_minutes"),
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("questions_per_attempt"),
+                FieldPanel("shuffle_questions"),
+                FieldPanel("shuffle_choices"),
+            ],
+            heading="Quiz settings",
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Lesson"),
+            ObjectList(quiz_panels, heading="Quiz"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+    # The body is indexed so search can find a module, but results show only titles and
+    # summaries; what a locked module says is never in a result (see courses.gating).
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    def clean(self):
+        super().clean()
+        pool = len(self.quiz_questions or [])
+        if self.questions_per_attempt and pool and self.questions_per_attempt > pool:
+            raise ValidationError(
+                {"questions_per_attempt": f"The pool has only {pool} questions."}
+            )
+
+    @property
+    def has_quiz(self) -> bool:
+        return bool(self.quiz_questions)
+
+    class Meta:
+        verbose_name = "module"

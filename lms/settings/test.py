@@ -1,0 +1,24 @@
+"""Tests: fast and deterministic. PostgreSQL and Redis are used when their URLs are set."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-" + "x" * 40
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-media-"))  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# In-process tasks for ordinary tests; tests marked `worker` start real Celery workers
+# with CELERY_TASK_ALWAYS_EAGER=0 in their environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+CREDENCE_ISSUER_KEYS_FILE = str(Path(tempfile.mkdtemp(prefix="credence-test-keys-")) / "keys.json")  # noqa: F405
+LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,121 @@
+"""Shared fixtures: the site root, a fellow, an OTP-verified staff user; service detection.
+
+Tests that need a real service carry a marker (postgres, redis, worker, browser) and are
+skipped, with the reason printed, when that service is not there. CI sets DATABASE_URL
+and REDIS_URL and provides all of them, so nothing is skipped there.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+
+def _redis_reachable() -> bool:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _service_skips() -> dict[str, str | None]:
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_redis = _redis_reachable()
+    has_redis_server = shutil.which("redis-server") is not None
+    return {
+        "postgres": None if on_postgres else "needs PostgreSQL: set DATABASE_URL=postgres://...",
+        "redis": None
+        if has_redis and has_redis_server
+        else "needs Redis: set REDIS_URL and install redis-server",
+        "worker": None
+        if on_postgres and has_redis and has_redis_server
+        else "needs PostgreSQL and Redis for a real Celery worker",
+        "browser": None
+        if shutil.which("chromium") and shutil.which("chromedriver")
+        else "needs Debian's chromium and chromium-driver",
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    skips = _service_skips()
+    for item in items:
+        for marker, reason in skips.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config):
+    skips = _service_skips()
+    missing = [f"{name} ({why})" for name, why in skips.items() if why]
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    lines = [f"credence: database={db}, redis={'yes' if not skips['redis'] else 'no'}"]
+    if missing:
+        lines.append("credence: SKIPPING tests that need: " + "; ".join(missing))
+    return lines
+
+
+@pytest.fixture
+def site_root(db):
+    """The course catalogue as the default site's root page."""
+    from wagtail.models import Page, Site
+
+    from courses.models import CourseIndexPage
+
+    root = Page.get_first_root_node()
+    existing = CourseIndexPage.objects.first()
+    if existing:
+        return existing
+    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="courses-home"))
+    site = Site.objects.filter(is_default_site=True).first()
+    if site:
+        site.root_page = index
+        site.hostname = "testserver"
+        site.save()
+    else:
+        Site.objects.create(hostname="testserver", root_page=index, is_default_site=True)
+    return index
+
+
+@pytest.fixture
+def password():
+    return "correct horse battery staple 42"
+
+
+@pytest.fixture
+def fellow(db, password):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(
+        email="fellow@example.org", password=password, display_name="Ada Lovelace"
+    )
+
+
+@pytest.fixture
+def staff_user(db, password):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser(
+        email="editor@example.org", password=password, display_name="Edith Editor"
+    )
+
+
+@pytest.fixture
+def verified_staff_client(client, staff_user):
+    """A client logged in as a superuser who has passed the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=staff_user, name="phone", confirmed=True)
+    client.force_login(staff_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
