@@ -19,8 +19,10 @@ class HeadingBlock(blocks.StructBlock):
     anchor = blocks.CharBlock(
         max_length=80,
         required=False,
-        help_text="Short id for linking to this section from quiz questions, e.g. 'pairwise-ranking'."
-        " Left empty, it is made from the heading text.",
+        help_text=(
+            "Short id for linking to this section from quiz questions, e.g. 'pairwise-ranking'."
+            " Left empty, it is made from the heading text."
+        ),
     )
 
     def clean(self, value):
@@ -28,7 +30,9 @@ class HeadingBlock(blocks.StructBlock):
         anchor = value.get("anchor") or ""
         if anchor and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", anchor):
             raise blocks.StructBlockValidationError(
-                block_errors={"anchor": ValidationError("Use lower-case letters, digits and hyphens.")}
+                block_errors={
+                    "anchor": ValidationError("Use lower-case letters, digits and hyphens.")
+                }
             )
         return value
 
@@ -56,9 +60,15 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 VIDEO_URL_PATTERNS = [
     # (pattern, embed URL template). Privacy-enhanced hosts; the server never fetches them.
-    (re.compile(r"^https://(?:www\.)?youtube\.com/watch\?v=([\w-]{6,20})"), "https://www.youtube-nocookie.com/embed/{}"),
+    (
+        re.compile(r"^https://(?:www\.)?youtube\.com/watch\?v=([\w-]{6,20})"),
+        "https://www.youtube-nocookie.com/embed/{}",
+    ),
     (re.compile(r"^https://youtu\.be/([\w-]{6,20})"), "https://www.youtube-nocookie.com/embed/{}"),
-    (re.compile(r"^https://(?:www\.)?vimeo\.com/(\d{4,12})"), "https://player.vimeo.com/video/{}?dnt=1"),
+    (
+        re.compile(r"^https://(?:www\.)?vimeo\.com/(\d{4,12})"),
+        "https://player.vimeo.com/video/{}?dnt=1",
+    ),
 ]
 
 
@@ -75,7 +85,9 @@ class VideoBlock(blocks.StructBlock):
     over the network when a page renders, and our servers make no outbound requests."""
 
     url = blocks.URLBlock(help_text="A YouTube or Vimeo address.")
-    title = blocks.CharBlock(max_length=200, help_text="Shown to screen readers and as the link text.")
+    title = blocks.CharBlock(
+        max_length=200, help_text="Shown to screen readers and as the link text."
+    )
     transcript = blocks.TextBlock(required=False, help_text="A transcript helps everyone.")
 
     def clean(self, value):

@@ -32,7 +32,10 @@ class ChoiceBlock(blocks.StructBlock):
 
 def _require_choices(value, field: str, *, min_count: int, correct: str) -> None:
     items = list(value.get(field) or [])
-    flags = [bool(item.get("is_correct", item.get("is_preferred", item.get("is_gold")))) for item in items]
+    flags = [
+        bool(item.get("is_correct", item.get("is_preferred", item.get("is_gold"))))
+        for item in items
+    ]
     errors = []
     if len(items) < min_count:
         errors.append(f"Add at least {min_count} options.")
@@ -62,7 +65,9 @@ class MultipleSelectQuestionBlock(QuestionBaseBlock):
     scoring = blocks.ChoiceBlock(
         choices=[("all_or_nothing", "All or nothing"), ("partial", "Partial credit")],
         default="all_or_nothing",
-        help_text="Partial credit: each correct pick adds, each wrong pick subtracts, never below zero.",
+        help_text=(
+            "Partial credit: each correct pick adds, each wrong pick subtracts, never below zero."
+        ),
     )
 
     def clean(self, value):
@@ -85,7 +90,10 @@ class TrueFalseQuestionBlock(QuestionBaseBlock):
 
 class ShortAnswerQuestionBlock(QuestionBaseBlock):
     match = blocks.ChoiceBlock(
-        choices=[("text", "Text (case and spacing ignored)"), ("number", "Number with a tolerance")],
+        choices=[
+            ("text", "Text (case and spacing ignored)"),
+            ("number", "Number with a tolerance"),
+        ],
         default="text",
     )
     accepted_answers = blocks.ListBlock(
@@ -104,9 +112,13 @@ class ShortAnswerQuestionBlock(QuestionBaseBlock):
             raise blocks.StructBlockValidationError(
                 block_errors={"number": ValidationError("Give the right value.")}
             )
-        if value.get("match") == "text" and not [a for a in value.get("accepted_answers") or [] if a.strip()]:
+        if value.get("match") == "text" and not [
+            a for a in value.get("accepted_answers") or [] if a.strip()
+        ]:
             raise blocks.StructBlockValidationError(
-                block_errors={"accepted_answers": ValidationError("Give at least one accepted answer.")}
+                block_errors={
+                    "accepted_answers": ValidationError("Give at least one accepted answer.")
+                }
             )
         return value
 

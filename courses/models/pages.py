@@ -49,7 +49,8 @@ class CoursePage(Page):
         help_text="What a fellow can do after the course, one per line.",
     )
     estimated_minutes = models.PositiveIntegerField(
-        default=60, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text="Estimated time to finish, in minutes.",
     )
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.INTRODUCTORY)
@@ -75,7 +76,11 @@ class CoursePage(Page):
             heading="Level and requirements",
         ),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("description")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+    ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
 
@@ -120,18 +125,24 @@ class ModulePage(Page):
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     max_attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Leave empty for unlimited attempts.",
     )
     cooldown_minutes = models.PositiveIntegerField(
         default=0, help_text="Wait between a failed attempt and the next one."
     )
     time_limit_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Leave empty for no time limit. Enforced by the server.",
     )
     questions_per_attempt = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Draw this many questions from the pool per attempt. Empty: use all.",
     )
     shuffle_questions = models.BooleanField(default=True)
@@ -177,9 +188,7 @@ class ModulePage(Page):
         super().clean()
         pool = len(self.quiz_questions or [])
         if self.questions_per_attempt and pool and self.questions_per_attempt > pool:
-            raise ValidationError(
-                {"questions_per_attempt": f"The pool has only {pool} questions."}
-            )
+            raise ValidationError({"questions_per_attempt": f"The pool has only {pool} questions."})
 
     @property
     def has_quiz(self) -> bool:

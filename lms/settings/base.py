@@ -90,9 +90,7 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 # SQLite by default so `make run` needs nothing installed; PostgreSQL via DATABASE_URL.
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Reused connections are checked before use, so a restarted database costs one
@@ -210,7 +208,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # --- Badges -----------------------------------------------------------------
 # Ed25519 issuer keys live outside the database and the repository.
-CREDENCE_ISSUER_KEYS_FILE = env("DJANGO_ISSUER_KEYS_FILE", default=str(BASE_DIR / "var" / "issuer-keys.json"))
+CREDENCE_ISSUER_KEYS_FILE = env(
+    "DJANGO_ISSUER_KEYS_FILE", default=str(BASE_DIR / "var" / "issuer-keys.json")
+)
 CREDENCE_ISSUER_NAME = env("DJANGO_ISSUER_NAME", default="Credence")
 
 LOGGING = {

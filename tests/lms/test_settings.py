@@ -25,7 +25,10 @@ def test_production_settings_refuse_sqlite():
     }
     result = subprocess.run(
         [sys.executable, "-c", "import lms.settings.production"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
