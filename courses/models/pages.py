@@ -87,7 +87,7 @@ class CoursePage(Page):
     def clean(self):
         super().clean()
         # `prerequisites` is a ParentalManyToManyField, readable before the page is saved.
-        if self.pk and self.prerequisites.filter(pk=self.pk).exists():
+        if self.pk and any(course.pk == self.pk for course in self.prerequisites.all()):
             raise ValidationError({"prerequisites": "A course cannot require itself."})
 
     @property

@@ -10,6 +10,7 @@ SECRET_KEY = "test-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-static-"))  # noqa: F405
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-media-"))  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
