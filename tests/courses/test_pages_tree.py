@@ -123,7 +123,8 @@ class AdminAuthoringTests(WagtailPageTestCase):
                             (
                                 "paragraph",
                                 rich_text(
-                                    '<p><a href="javascript:alert(1)">x</a><script>alert(2)</script></p>'
+                                    '<p><a href="javascript:alert(1)">x</a>'
+                                    "<script>alert(2)</script></p>"
                                 ),
                             )
                         ]
