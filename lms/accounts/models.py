@@ -2,7 +2,17 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+
+def normalize_email_address(value: str) -> str:
+    """The one spelling of an address we store and look up: trimmed and lower-cased.
+
+    Lower-casing the local part too is deliberate: no mail provider our fellows use
+    treats it as case-sensitive, and one account per mailbox matters more.
+    """
+    return (value or "").strip().lower()
 
 
 class UserManager(BaseUserManager):
@@ -11,7 +21,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
-        email = self.normalize_email(email)
+        email = normalize_email_address(email)
         user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -26,6 +36,10 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str):
+        # Login is case-insensitive, matching the case-insensitive unique constraint.
+        return self.get(email__iexact=normalize_email_address(username))
 
 
 class User(AbstractUser):
@@ -44,6 +58,12 @@ class User(AbstractUser):
     REQUIRED_FIELDS = ["display_name"]
 
     objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # Backstop for sign-up races: two accounts for one mailbox in any case.
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

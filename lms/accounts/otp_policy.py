@@ -1,27 +1,60 @@
 """Who must present a second factor, and where. A plain predicate, testable without a request."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 
-# Paths under which every request from a staff user needs a verified OTP device.
+# Every admin area lives under these prefixes (the Django admin is not mounted, but the
+# prefix stays reserved so mounting it later cannot open a password-only door).
 ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+
+# Pages a signed-in user who still owes a code may open: the step itself, the way out,
+# and static assets the step's page needs.
+PENDING_EXEMPT_PREFIXES = (
+    "/accounts/2fa/verify/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/static/",
+    "/healthz",
+)
+
+VERIFY = "verify"
+ENROL = "enrol"
 
 
 def is_admin_path(path: str) -> bool:
     return path.startswith(ADMIN_PATH_PREFIXES)
 
 
-def requires_verified_device(user, path: str) -> bool:
-    """True when `user` may not see `path` until they have passed a second factor.
+def required_otp_step(
+    user, path: str, *, otp_pending: bool, has_device: Callable[[], bool]
+) -> str | None:
+    """Return VERIFY or ENROL when `user` must pass that step before seeing `path`, else None.
 
-    Anonymous users are left to the admin's own login redirect; any signed-in user
-    reaching an admin path must be OTP-verified, staff or not, so that a permission
-    granted later can never open a password-only door.
+    - Anonymous users are left to each view's own login redirect.
+    - An admin path needs a verified device from every signed-in user, staff or not,
+      so a permission granted later can never open a password-only door; users with
+      no device are sent to enrol, the others to verify.
+    - Elsewhere, a user who logged in with a password and has a confirmed device
+      (`otp_pending`, set at login) has not finished logging in: every page but the
+      verify step and the way out sends them to verify.
+
+    `has_device` is a callable so the device query only runs when the answer matters.
     """
     if not getattr(user, "is_authenticated", False):
-        return False
-    if not is_admin_path(path):
-        return False
-    return not user.is_verified()
+        return None
+    if user.is_verified():
+        return None
+    if is_admin_path(path):
+        return VERIFY if has_device() else ENROL
+    if otp_pending and not path.startswith(PENDING_EXEMPT_PREFIXES):
+        return VERIFY
+    return None
+
+
+def requires_verified_device(user, path: str) -> bool:
+    """True when `user` may not see the admin `path` until they have passed a second factor."""
+    return required_otp_step(user, path, otp_pending=False, has_device=lambda: True) is not None
 
 
 def otp_enrol_url() -> str:

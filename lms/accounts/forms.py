@@ -1,0 +1,153 @@
+"""Account forms: validation only. Writes happen in the views through the model/services."""
+
+from django import forms
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from .models import normalize_email_address
+from .names import MAX_DISPLAY_NAME_LENGTH, clean_display_name
+
+User = get_user_model()
+
+_CODE_ATTRS = {
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "autocapitalize": "off",
+    "spellcheck": "false",
+    "maxlength": "20",
+}
+
+
+class DisplayNameField(forms.CharField):
+    """The certificate name; all rules are in names.clean_display_name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Name on certificates")
+        kwargs.setdefault(
+            "help_text",
+            "Your full name exactly as it should be printed on your badges, in any script.",
+        )
+        # Django's own max_length and NUL validators would duplicate our messages;
+        # clean_display_name gives one clear error per problem.
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "name", "maxlength": MAX_DISPLAY_NAME_LENGTH})
+        self.validators = []
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return clean_display_name(value)
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    display_name = DisplayNameField()
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = normalize_email_address(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "An account with this e-mail address already exists. Log in or reset "
+                "your password instead.",
+                code="duplicate_email",
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif p1:
+            probe = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name"))
+            try:
+                password_validation.validate_password(p1, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    display_name = DisplayNameField()
+
+    class Meta:
+        model = User
+        fields = ["display_name"]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form with the address normalised before authenticate().
+
+    Normalising first also means django-axes counts failures per mailbox, not per
+    spelling: "Ada@X.org" and "ada@x.org" share one lockout counter.
+    """
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "E-mail address"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+    def clean_username(self) -> str:
+        return normalize_email_address(self.cleaned_data.get("username"))
+
+
+class CodeForm(forms.Form):
+    """One code field; the views hand the code to second_factor.verify_code."""
+
+    otp_token = forms.CharField(
+        label="Code",
+        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+        widget=forms.TextInput(attrs=dict(_CODE_ATTRS, autofocus=True)),
+    )
+
+
+class EnrolForm(forms.Form):
+    otp_token = forms.CharField(
+        label="Code from your app",
+        help_text="After scanning the QR code, type the 6-digit code your app shows.",
+        widget=forms.TextInput(attrs=dict(_CODE_ATTRS, autofocus=True, pattern=r"[0-9 ]*")),
+    )
+
+
+class RemoveDevicesForm(forms.Form):
+    """Re-authentication before turning two-factor login off: password and a current code."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp_token = forms.CharField(
+        label="Current code",
+        help_text="A code from your authenticator app, or a backup code.",
+        widget=forms.TextInput(attrs=_CODE_ATTRS),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        # authenticate(), not check_password(): django-axes throttles guesses here too.
+        if authenticate(self.request, username=user.get_username(), password=password) is None:
+            raise ValidationError("That password is not correct.", code="invalid_login")
+        return password

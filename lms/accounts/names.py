@@ -1,0 +1,82 @@
+"""The rule for a name printed on certificates: one plain function, shared by sign-up,
+the profile form and certificate issuance.
+
+A name is kept exactly as written in any script (Latin, Chinese, Arabic, Devanagari,
+emoji) and is escaped wherever it is shown. What is refused is the invisible: NUL and
+other control characters, bidi overrides/embeddings/isolates, zero-width spaces and
+similar format characters. They are *rejected* with a message naming the character
+rather than silently stripped, because the fellow should see exactly what will be
+printed and signed; a stripped name could differ from what they typed without them
+knowing, and a control character inside a signed credential breaks verification.
+"""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+MAX_DISPLAY_NAME_LENGTH = 200
+
+# Format characters (category Cf) a name legitimately needs: the zero-width joiner
+# and non-joiner shape Devanagari, Persian and emoji sequences.
+_ALLOWED_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
+
+# Bidi embedding/override (U+202A-U+202E) and isolates (U+2066-U+2069): named
+# explicitly so the error message can say what they are.
+_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+# Cc control, Cf format (minus the allow-list), Cs lone surrogates, Co private use,
+# Cn unassigned, Zl/Zp line and paragraph separators.
+_REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} {name}"
+
+
+def find_forbidden_character(value: str) -> str | None:
+    """Return the first character a printed name may not contain, or None."""
+    for char in value:
+        if char in _ALLOWED_FORMAT_CHARACTERS:
+            continue
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in _REJECTED_CATEGORIES:
+            return char
+    return None
+
+
+def clean_display_name(value: str) -> str:
+    """Return the name to store and print, or raise ValidationError saying why not.
+
+    Surrounding whitespace is trimmed and the text is put in Unicode NFC form (a
+    canonical, visually identical encoding, so a signature over the name is stable
+    whichever keyboard produced it). Everything else is kept exactly. Idempotent:
+    clean_display_name(clean_display_name(x)) == clean_display_name(x).
+    """
+    if not isinstance(value, str):
+        raise ValidationError("Enter your name as text.", code="invalid")
+    # Length first: a 10 kB value is refused before any per-character work.
+    if len(value) > MAX_DISPLAY_NAME_LENGTH * 4:
+        raise ValidationError(
+            f"Your name can be at most {MAX_DISPLAY_NAME_LENGTH} characters long.",
+            code="max_length",
+        )
+    if "\x00" in value:
+        raise ValidationError("Your name cannot contain a NUL character.", code="null_characters")
+    value = unicodedata.normalize("NFC", value.strip())
+    if not value:
+        raise ValidationError("Enter the name to print on your certificates.", code="required")
+    if len(value) > MAX_DISPLAY_NAME_LENGTH:
+        raise ValidationError(
+            f"Your name can be at most {MAX_DISPLAY_NAME_LENGTH} characters long "
+            f"(it has {len(value)}).",
+            code="max_length",
+        )
+    bad = find_forbidden_character(value)
+    if bad is not None:
+        what = "a text-direction control" if bad in _BIDI_CONTROLS else "an invisible character"
+        raise ValidationError(
+            f"Your name contains {what} ({_describe(bad)}) that cannot be printed on a "
+            "certificate. Please remove it and type the name again.",
+            code="control_characters",
+        )
+    return value

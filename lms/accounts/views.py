@@ -1,0 +1,226 @@
+"""Account views: thin over forms and second_factor. Sign-up, login, profile and 2FA pages."""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from . import second_factor
+from .forms import (
+    CodeForm,
+    EmailAuthenticationForm,
+    EnrolForm,
+    ProfileForm,
+    RemoveDevicesForm,
+    SignupForm,
+)
+from .models import User
+from .sessions import OTP_PENDING_SESSION_KEY, clear_otp_pending
+
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Pages showing a secret or backup codes must not be kept by any cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        if self.request.session.get(OTP_PENDING_SESSION_KEY):
+            return f"{reverse('accounts:otp_verify')}?{urlencode({'next': url})}"
+        return url
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=data["email"],
+                    password=data["password1"],
+                    display_name=data["display_name"],
+                )
+        except IntegrityError:
+            # Two sign-ups for one address at once: the constraint decides, the loser
+            # gets the same message as a sequential duplicate.
+            form.add_error("email", "An account with this e-mail address already exists.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to Credence. Your account is ready.")
+            return redirect(_safe_next(request, reverse("accounts:profile")))
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your certificate name has been saved.")
+        return redirect("accounts:profile")
+    context = {
+        "form": form,
+        "has_device": second_factor.has_confirmed_device(request.user),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@sensitive_post_parameters("otp_token")
+@never_cache
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if request.user.is_verified():
+        clear_otp_pending(request)
+        return HttpResponseRedirect(next_url)
+    if not second_factor.has_confirmed_device(request.user):
+        # Devices were removed in another session: nothing to verify against.
+        clear_otp_pending(request)
+        return HttpResponseRedirect(next_url)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = second_factor.verify_code(request.user, form.cleaned_data["otp_token"])
+        if result.ok:
+            otp_login(request, result.device)
+            clear_otp_pending(request)
+            # A new session key at each privilege step, as at password login.
+            request.session.cycle_key()
+            return HttpResponseRedirect(next_url)
+        form.add_error("otp_token", result.message)
+        status = 429 if result.throttled else 200
+    return render(
+        request, "accounts/otp_verify.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+@sensitive_post_parameters("otp_token")
+@never_cache
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = _safe_next(request, reverse("accounts:otp_manage"))
+    if second_factor.has_confirmed_device(user):
+        if not user.is_verified():
+            return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': next_url})}")
+        messages.info(request, "Two-factor login is already on for your account.")
+        return redirect("accounts:otp_manage")
+    device = second_factor.start_totp_enrolment(user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirmed, codes = second_factor.confirm_totp_enrolment(
+            user, form.cleaned_data["otp_token"]
+        )
+        if confirmed is not None:
+            otp_login(request, confirmed)
+            clear_otp_pending(request)
+            request.session.cycle_key()
+            context = {"codes": codes, "next": next_url, "first_time": True}
+            return _no_store(render(request, "accounts/otp_backup_codes.html", context))
+        form.add_error("otp_token", "That code did not match. Check the time on your phone.")
+    qr = segno.make(device.config_url, error="m")
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_svg": qr.svg_inline(scale=5, title="QR code for your authenticator app"),
+        "secret": _format_secret(device),
+    }
+    return _no_store(render(request, "accounts/otp_setup.html", context))
+
+
+def _format_secret(device) -> str:
+    from base64 import b32encode
+
+    raw = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@never_cache
+@login_required
+def otp_manage(request: HttpRequest) -> HttpResponse:
+    context = {
+        "totp": second_factor.get_totp_device(request.user),
+        "has_device": second_factor.has_confirmed_device(request.user),
+    }
+    return render(request, "accounts/otp_manage.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def otp_backup_codes(request: HttpRequest) -> HttpResponse:
+    if not second_factor.has_confirmed_device(request.user) or not request.user.is_verified():
+        return redirect("accounts:otp_manage")
+    codes = second_factor.regenerate_backup_codes(request.user)
+    context = {"codes": codes, "next": reverse("accounts:otp_manage"), "first_time": False}
+    return _no_store(render(request, "accounts/otp_backup_codes.html", context))
+
+
+@sensitive_post_parameters("password", "otp_token")
+@never_cache
+@login_required
+def otp_remove(request: HttpRequest) -> HttpResponse:
+    if not second_factor.has_confirmed_device(request.user):
+        return redirect("accounts:otp_manage")
+    form = RemoveDevicesForm(request, request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = second_factor.verify_code(request.user, form.cleaned_data["otp_token"])
+        if result.ok:
+            second_factor.remove_devices(request.user)
+            request.session.cycle_key()
+            messages.success(request, "Two-factor login is off. Your other sessions need it again.")
+            return redirect("accounts:otp_manage")
+        form.add_error("otp_token", result.message)
+        status = 429 if result.throttled else 200
+    return render(request, "accounts/otp_remove.html", {"form": form}, status=status)
+
+
+# Password reset: Django's views with our templates. post_reset_login stays False so
+# a reset link never logs anyone in, let alone past the second factor.
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="accounts/password_reset_form.html",
+    email_template_name="accounts/password_reset_email.txt",
+    subject_template_name="accounts/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
+    post_reset_login=False,
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)
