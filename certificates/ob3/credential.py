@@ -8,7 +8,7 @@
 import copy
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -74,7 +74,7 @@ class BadgeFacts:
     score_percent: Decimal | int | None = None
     pass_mark_percent: Decimal | int | None = None
     evidence: tuple[Evidence, ...] = ()
-    credential_status: tuple[dict, ...] = field(default=())
+    credential_status: dict | None = None  # from status_list.status_entry
 
 
 def _number(value: Decimal | int) -> str:
@@ -145,7 +145,7 @@ def build_credential(facts: BadgeFacts, issuer: Issuer) -> dict:
     if facts.evidence:
         credential["evidence"] = [_evidence(item) for item in facts.evidence]
     if facts.credential_status:
-        credential["credentialStatus"] = [dict(entry) for entry in facts.credential_status]
+        credential["credentialStatus"] = dict(facts.credential_status)
     return credential
 
 

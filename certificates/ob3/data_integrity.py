@@ -32,6 +32,7 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 # falling back to http://example.org/base/. Expanding against a base that can never be
 # real makes every such IRI recognisable afterwards.
 _SENTINEL_BASE = "https://relative-iri.invalid/base/"
+_SENTINEL_ORIGIN = "https://relative-iri.invalid/"  # "/path" replaces the base's path
 # pyld 3.3.0 escapes these unlike RDFC-1.0 (which writes \b, \f and \u00XX), so a string
 # holding one would get a signature no other implementation reproduces. Tab, newline and
 # carriage return are escaped identically by both and stay allowed.
@@ -109,8 +110,8 @@ def _strings(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
 
 
 def _iri_problem(iri: str, what: str) -> str | None:
-    if iri.startswith(_SENTINEL_BASE):
-        name = iri.removeprefix(_SENTINEL_BASE)
+    if iri.startswith(_SENTINEL_ORIGIN):
+        name = iri.removeprefix(_SENTINEL_BASE).removeprefix(_SENTINEL_ORIGIN[:-1])
         return f"{what} {name!r} is relative or undefined by the contexts"
     if iri.startswith(_ISSUER_DEPENDENT):
         return f"{what} {iri.removeprefix(_ISSUER_DEPENDENT)!r} undefined by the contexts"

@@ -1,7 +1,7 @@
 """W3C Bitstring Status Lists: one signed list credential per purpose (revocation, suspension).
 
-Each badge gets one random index (from `secrets`), used in both lists, so neighbouring
-indexes say nothing about issue order. The list is at least 131,072 entries long, the
+Each badge gets one random index (from `secrets`) in the list of its purpose, so
+neighbouring indexes say nothing about issue order. The list is at least 131,072 entries long, the
 W3C herd-privacy minimum; it is gzip-compressed and multibase base64url (`u`) encoded.
 Bit 0 is the most significant bit of the first byte, as the spec requires.
 """
@@ -103,22 +103,22 @@ def status_list_url(site_url: str, purpose: StatusPurpose) -> str:
     return f"{site_url.rstrip('/')}/status/{purpose}"
 
 
-def status_entries(site_url: str, index: int) -> list[dict]:
-    """The `credentialStatus` entries of a badge holding `index` in both lists."""
-    entries = []
-    for purpose in STATUS_PURPOSES:
-        url = status_list_url(site_url, purpose)
-        entries.append(
-            {
-                "id": f"{url}#{index}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                # The spec makes the index a string of digits.
-                "statusListIndex": str(index),
-                "statusListCredential": url,
-            }
-        )
-    return entries
+def status_entry(site_url: str, purpose: StatusPurpose, index: int) -> dict:
+    """The `credentialStatus` of a badge holding `index` in the `purpose` list.
+
+    The OB 3.0 JSON Schema allows a single status object per credential, so a badge
+    carries one purpose: revocation for ordinary badges (final), suspension where a
+    badge must be able to lapse and come back.
+    """
+    url = status_list_url(site_url, purpose)
+    return {
+        "id": f"{url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        # The spec makes the index a string of digits.
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+    }
 
 
 def build_status_list_credential(
