@@ -101,6 +101,18 @@ class CoursePage(Page):
         """Live modules in authored order. One query whatever their number."""
         return ModulePage.objects.child_of(self).live().order_by("path")
 
+    def get_context(self, request, *args, **kwargs):
+        from courses import gating
+
+        context = super().get_context(request, *args, **kwargs)
+        decision, inputs = gating.decide_course(request.user, self, request=request)
+        context.update(
+            course_decision=decision,
+            gate=inputs,
+            progress=gating.course_progress(inputs),
+        )
+        return context
+
     class Meta:
         verbose_name = "course"
 
@@ -193,6 +205,43 @@ class ModulePage(Page):
     @property
     def has_quiz(self) -> bool:
         return bool(self.quiz_questions)
+
+    # Every way into a module goes through courses.gating; a locked module answers with
+    # a helpful page (courses.views.locked_response), never with its content.
+    def serve(self, request, *args, **kwargs):
+        from courses import gating
+        from courses.views import locked_response
+
+        decision, _ = gating.decide_module(request.user, self, request=request)
+        if not decision:
+            return locked_response(request, decision, self)
+        return super().serve(request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        # Editors preview anything they can edit; anyone else previewing (a shared or
+        # leaked preview link) gets the same gate as the live page.
+        from courses import gating
+        from courses.views import locked_response
+
+        # A page being created has no pk yet; only the admin's create view (editors) gets here.
+        if self.pk and not gating.is_editor_of(request.user, self):
+            decision, _ = gating.decide_module(request.user, self, request=request)
+            if not decision:
+                return locked_response(request, decision, self)
+        return super().serve_preview(request, mode_name)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import gating, services
+
+        context = super().get_context(request, *args, **kwargs)
+        if not self.pk:  # an unsaved page in the editor's preview
+            return context
+        decision, inputs = gating.decide_module(request.user, self, request=request)
+        context["decision"] = decision
+        context["gate"] = inputs
+        if getattr(request.user, "is_authenticated", False) and self.pk:
+            context["quiz"] = services.quiz_state(request.user, self)
+        return context
 
     class Meta:
         verbose_name = "module"

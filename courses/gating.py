@@ -1,0 +1,323 @@
+"""May this fellow open this course or module, and if not, why? One place decides.
+
+`course_access` and `module_access` are plain functions over a `GateInputs` snapshot,
+so the rule is tested without a database. `load_gate_inputs` fetches that snapshot for
+a user and a course in a constant number of queries (five, however many modules). Page
+serving, previews, the quiz start and submit views, search and the JSON endpoints all
+go through `decide_module` / `decide_course`; none of them decides on its own.
+
+The rule:
+- anonymous visitors must log in; course pages themselves are public, modules are not;
+- a course opens when each of its prerequisite courses is completed;
+- a module needs an enrolment in its (open) course;
+- a module opens when every earlier module that has a quiz is passed, unless its author
+  marked it free to open; a module without a quiz never holds the next one back;
+- editors of the page see everything (they author it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    OPEN = "open"
+    FREE = "free"
+    EDITOR = "editor"
+    LOGIN_REQUIRED = "login_required"
+    PREREQUISITES = "prerequisites"
+    NOT_ENROLLED = "not_enrolled"
+    PREVIOUS_NOT_PASSED = "previous_not_passed"
+    NOT_FOUND = "not_found"
+
+
+class Status(StrEnum):
+    LOCKED = "locked"
+    OPEN = "open"
+    PASSED = "passed"
+
+
+@dataclass(frozen=True)
+class PageRef:
+    id: int
+    title: str
+    url: str = ""
+    is_free_to_open: bool = False
+    has_quiz: bool = True
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    allowed: bool
+    reason: Reason
+    message: str = ""
+    next_step_url: str | None = None
+    next_step_label: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """Everything the rule needs about one user and one course, as plain values."""
+
+    course: PageRef
+    modules: Sequence[PageRef]
+    prerequisites: Sequence[PageRef] = ()
+    completed_course_ids: frozenset[int] = frozenset()
+    passed_module_ids: frozenset[int] = frozenset()
+    is_authenticated: bool = True
+    is_enrolled: bool = False
+    is_editor: bool = False
+    course_is_completed: bool = field(init=False, default=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "course_is_completed", self.course.id in self.completed_course_ids)
+
+
+def course_access(inputs: GateInputs) -> AccessDecision:
+    """May the user start (enrol in) this course? Says which prerequisite is missing."""
+    if inputs.is_editor:
+        return AccessDecision(True, Reason.EDITOR)
+    missing = [c for c in inputs.prerequisites if c.id not in inputs.completed_course_ids]
+    if missing:
+        names = ", ".join(f"“{c.title}”" for c in missing)
+        return AccessDecision(
+            False,
+            Reason.PREREQUISITES,
+            f"This course opens when you have completed {names}.",
+            missing[0].url or None,
+            f"Go to {missing[0].title}",
+        )
+    return AccessDecision(True, Reason.OPEN)
+
+
+def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
+    """May the user read this module and take its quiz?"""
+    if not inputs.is_authenticated:
+        return AccessDecision(False, Reason.LOGIN_REQUIRED, "Log in to open course modules.")
+    index = next((i for i, m in enumerate(inputs.modules) if m.id == module_id), None)
+    if index is None:
+        return AccessDecision(False, Reason.NOT_FOUND, "This module is not part of the course.")
+    if inputs.is_editor:
+        return AccessDecision(True, Reason.EDITOR)
+    course_decision = course_access(inputs)
+    if not course_decision:
+        return course_decision
+    if not inputs.is_enrolled:
+        return AccessDecision(
+            False,
+            Reason.NOT_ENROLLED,
+            f"Enrol in “{inputs.course.title}” to open its modules.",
+            inputs.course.url or None,
+            "Enrol in the course",
+        )
+    module = inputs.modules[index]
+    if module.is_free_to_open:
+        return AccessDecision(True, Reason.FREE)
+    blocking = [
+        m for m in inputs.modules[:index] if m.has_quiz and m.id not in inputs.passed_module_ids
+    ]
+    if blocking:
+        first = blocking[0]
+        return AccessDecision(
+            False,
+            Reason.PREVIOUS_NOT_PASSED,
+            f"This module opens when you pass the quiz of “{first.title}”.",
+            first.url or None,
+            f"Go to {first.title}",
+        )
+    return AccessDecision(True, Reason.OPEN)
+
+
+def module_status(inputs: GateInputs, module_id: int) -> Status:
+    if module_id in inputs.passed_module_ids:
+        return Status.PASSED
+    return Status.OPEN if module_access(inputs, module_id) else Status.LOCKED
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: PageRef
+    status: Status
+    decision: AccessDecision
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Per-module status, the share of quiz modules passed and what to do next."""
+
+    modules: tuple[ModuleProgress, ...]
+    passed: int
+    required: int
+    next_step: PageRef | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.passed / self.required) if self.required else 0
+
+
+def course_progress(inputs: GateInputs) -> CourseProgress:
+    rows = []
+    for module in inputs.modules:
+        decision = module_access(inputs, module.id)
+        status = (
+            Status.PASSED
+            if module.id in inputs.passed_module_ids
+            else (Status.OPEN if decision else Status.LOCKED)
+        )
+        rows.append(ModuleProgress(module, status, decision))
+    required = [m for m in inputs.modules if m.has_quiz]
+    passed = sum(1 for m in required if m.id in inputs.passed_module_ids)
+    next_step = next(
+        (r.module for r in rows if r.status == Status.OPEN and r.module.has_quiz), None
+    )
+    return CourseProgress(tuple(rows), passed, len(required), next_step)
+
+
+def is_course_complete(modules: Iterable[PageRef], passed_module_ids: Iterable[int]) -> bool:
+    """A course is complete when every module with a quiz is passed (and it has one)."""
+    passed = set(passed_module_ids)
+    required = [m.id for m in modules if m.has_quiz]
+    return bool(required) and all(m in passed for m in required)
+
+
+# --- The loader: the only part that touches the database --------------------------------
+
+
+def module_queryset():
+    """Live modules with a `quiz_is_empty` flag, without the heavy lesson and quiz JSON."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
+    from courses.models import ModulePage
+
+    return (
+        ModulePage.objects.live()
+        .order_by("path")
+        .defer("body", "quiz_questions")
+        .annotate(
+            quiz_is_empty=ExpressionWrapper(
+                Q(quiz_questions=[]) | Q(quiz_questions__isnull=True),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def _ref(module, request=None, with_urls: bool = True) -> PageRef:
+    return PageRef(
+        id=module.pk,
+        title=module.title,
+        url=(module.get_url(request) or "") if with_urls else "",
+        is_free_to_open=module.is_free_to_open,
+        has_quiz=not module.quiz_is_empty,
+    )
+
+
+def module_refs(course, request=None, *, with_urls: bool = True) -> list[PageRef]:
+    """Live modules of `course` in order, as PageRefs. One query."""
+    return [_ref(m, request, with_urls) for m in module_queryset().child_of(course)]
+
+
+def is_editor_of(user, page) -> bool:
+    """Editors preview and read every module. Fellows are never staff, so no query for them."""
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return False
+    return page.permissions_for_user(user).can_edit()
+
+
+def load_gate_inputs_many(
+    user, courses, *, request=None, editor_course_ids: frozenset[int] = frozenset()
+) -> dict[int, GateInputs]:
+    """The rule's inputs for `user` in each of `courses`, in five queries however many
+    courses and modules there are (used by the dashboard and search as well)."""
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    from courses.models import CourseCompletion, CoursePage, Enrolment, ModulePass
+
+    courses = list(courses)
+    if not courses:
+        return {}
+    by_parent_path: dict[str, list[PageRef]] = {c.path: [] for c in courses}
+    where = reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses))
+    module_ids = []
+    for module in module_queryset().filter(where):
+        parent_path = module.path[: -module.steplen]
+        if parent_path in by_parent_path:
+            by_parent_path[parent_path].append(_ref(module, request))
+            module_ids.append(module.pk)
+    prerequisites: dict[int, list[PageRef]] = {c.pk: [] for c in courses}
+    through = CoursePage.prerequisites.through.objects.filter(
+        from_coursepage_id__in=prerequisites, to_coursepage__live=True
+    ).select_related("to_coursepage")
+    for row in through.order_by("to_coursepage__path"):
+        target = row.to_coursepage
+        prerequisites[row.from_coursepage_id].append(
+            PageRef(id=target.pk, title=target.title, url=target.get_url(request) or "")
+        )
+    authenticated = bool(getattr(user, "is_authenticated", False))
+    completed: frozenset[int] = frozenset()
+    passed: frozenset[int] = frozenset()
+    enrolled: frozenset[int] = frozenset()
+    if authenticated:
+        completed = frozenset(
+            CourseCompletion.objects.filter(user=user).values_list("course_id", flat=True)
+        )
+        passed = frozenset(
+            ModulePass.objects.filter(user=user, module_id__in=module_ids).values_list(
+                "module_id", flat=True
+            )
+        )
+        enrolled = frozenset(
+            Enrolment.objects.filter(user=user, course_id__in=prerequisites).values_list(
+                "course_id", flat=True
+            )
+        )
+    return {
+        c.pk: GateInputs(
+            course=PageRef(id=c.pk, title=c.title, url=c.get_url(request) or ""),
+            modules=by_parent_path[c.path],
+            prerequisites=prerequisites[c.pk],
+            completed_course_ids=completed,
+            passed_module_ids=passed,
+            is_authenticated=authenticated,
+            is_enrolled=c.pk in enrolled,
+            is_editor=c.pk in editor_course_ids,
+        )
+        for c in courses
+    }
+
+
+def load_gate_inputs(user, course, *, request=None, is_editor: bool = False) -> GateInputs:
+    """Fetch the rule's inputs for `user` in `course`: five queries whatever the size."""
+    editors = frozenset({course.pk}) if is_editor else frozenset()
+    return load_gate_inputs_many(user, [course], request=request, editor_course_ids=editors)[
+        course.pk
+    ]
+
+
+def decide_module(user, module, *, request=None) -> tuple[AccessDecision, GateInputs]:
+    """The decision every entry point to a module uses. Cached per request."""
+    cache = getattr(request, "_credence_gate", None) if request is not None else None
+    if cache is not None and module.pk in cache:
+        return cache[module.pk]
+    course = module.get_parent().specific_deferred
+    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, module))
+    result = (module_access(inputs, module.pk), inputs)
+    if request is not None:
+        if cache is None:
+            cache = {}
+            request._credence_gate = cache
+        cache[module.pk] = result
+    return result
+
+
+def decide_course(user, course, *, request=None) -> tuple[AccessDecision, GateInputs]:
+    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, course))
+    return course_access(inputs), inputs

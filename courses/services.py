@@ -1,0 +1,487 @@
+"""Every write about learning: enrol, start and submit quiz attempts, passes, completions.
+
+Each public function is atomic. Scoring is `courses.grading`; who may do what is
+`courses.gating`; this module applies the result. Late-submission policy: an attempt with
+a time limit is due at `deadline` (start + limit); a submission received after
+`deadline + LATE_GRACE` is recorded as OVERDUE with every question scored zero (the
+answers are kept for review), and an abandoned attempt past that point is closed the
+same way the next time the fellow looks at the quiz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.issuance import request_badge_for_completion
+from courses import gating, grading
+from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
+
+# Network latency and a slow click should not turn an on-time answer into a late one.
+LATE_GRACE = timedelta(seconds=30)
+HEAVY_FIELDS = ("layout", "answer_key", "answers", "grade")
+
+
+class QuizUnavailable(Exception):
+    """A new attempt cannot start now; `code` says why and `retry_at` when it may."""
+
+    def __init__(self, code: str, message: str, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_at = retry_at
+
+
+class CourseLocked(Exception):
+    def __init__(self, decision: gating.AccessDecision):
+        super().__init__(decision.message)
+        self.decision = decision
+
+
+# --- Enrolment ----------------------------------------------------------------------------
+
+
+def check_enrol(user, course, *, now: datetime | None = None) -> Enrolment:
+    """Enrol `user` in `course` if its prerequisites are completed. Idempotent: enrolling
+    twice returns the existing enrolment. Raises CourseLocked otherwise."""
+    decision, _ = gating.decide_course(user, course)
+    if not decision:
+        raise CourseLocked(decision)
+    enrolment, _ = Enrolment.objects.get_or_create(
+        user=user, course=course, defaults={"enrolled_at": now or timezone.now()}
+    )
+    return enrolment
+
+
+def unenrol(user, course) -> bool:
+    """Remove the enrolment; attempts, passes and completions stay. Idempotent."""
+    deleted, _ = Enrolment.objects.filter(user=user, course=course).delete()
+    return bool(deleted)
+
+
+# --- Quiz state ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizState:
+    """What a fellow can do with a module's quiz right now."""
+
+    attempts: tuple[QuizAttempt, ...]
+    open_attempt: QuizAttempt | None
+    passed: bool
+    can_start: bool
+    blocked_code: str = ""
+    blocked_message: str = ""
+    retry_at: datetime | None = None
+
+    @property
+    def attempts_used(self) -> int:
+        return len(self.attempts)
+
+    @property
+    def best_percent(self) -> Decimal | None:
+        scores = [a.score_percent for a in self.attempts if a.score_percent is not None]
+        return max(scores) if scores else None
+
+
+def _finish_time(attempt: QuizAttempt) -> datetime | None:
+    return attempt.submitted_at
+
+
+def close_if_overdue(attempt: QuizAttempt, *, now: datetime) -> bool:
+    """Close an open attempt whose deadline plus grace has passed: OVERDUE, scored zero.
+    Idempotent (a conditional update); returns True if this call closed it."""
+    if not attempt.is_open or attempt.deadline is None or now <= attempt.deadline + LATE_GRACE:
+        return False
+    closed = QuizAttempt.objects.filter(pk=attempt.pk, state=QuizAttempt.State.IN_PROGRESS).update(
+        state=QuizAttempt.State.OVERDUE,
+        score_percent=Decimal("0"),
+        passed=False,
+        submitted_at=attempt.deadline + LATE_GRACE,
+    )
+    if closed:
+        attempt.state = QuizAttempt.State.OVERDUE
+        attempt.score_percent = Decimal("0")
+        attempt.submitted_at = attempt.deadline + LATE_GRACE
+    return bool(closed)
+
+
+def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
+    """Attempts so far and whether another may start. One query (plus a close if overdue)."""
+    now = now or timezone.now()
+    attempts = list(
+        QuizAttempt.objects.filter(user=user, module=module)
+        .defer(*HEAVY_FIELDS)
+        .order_by("attempt_number")
+    )
+    for attempt in attempts:
+        close_if_overdue(attempt, now=now)
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    passed = any(a.passed for a in attempts)
+
+    def blocked(code: str, message: str, retry_at: datetime | None = None) -> QuizState:
+        return QuizState(tuple(attempts), open_attempt, passed, False, code, message, retry_at)
+
+    if not module.has_quiz:
+        return blocked("no_quiz", "This module has no quiz.")
+    if passed:
+        return blocked("passed", "You have passed this quiz.")
+    if open_attempt:
+        return QuizState(tuple(attempts), open_attempt, passed, True)
+    if module.max_attempts and len(attempts) >= module.max_attempts:
+        return blocked(
+            "exhausted",
+            f"You have used all {module.max_attempts} attempts. Ask the course team for help.",
+        )
+    last = attempts[-1] if attempts else None
+    if last and module.cooldown_minutes and _finish_time(last):
+        retry_at = _finish_time(last) + timedelta(minutes=module.cooldown_minutes)
+        if now < retry_at:
+            return blocked(
+                "cooldown",
+                "Review the lesson sections below; your next attempt opens after a short wait.",
+                retry_at,
+            )
+    return QuizState(tuple(attempts), None, passed, True)
+
+
+# --- Attempts -----------------------------------------------------------------------------
+
+
+def _resolve_images(layout: list[dict]) -> None:
+    """Freeze label-item sample images as URLs (one query for all of them)."""
+    ids = {q["sample_image_id"] for q in layout if q.get("sample_image_id")}
+    images = {}
+    if ids:
+        from wagtail.images import get_image_model
+
+        for image in get_image_model().objects.filter(pk__in=ids):
+            rendition = image.get_rendition("max-800x600")
+            images[image.pk] = (rendition.url, getattr(image, "description", "") or image.title)
+    for q in layout:
+        image_id = q.pop("sample_image_id", None)
+        if image_id in images:
+            q["sample_image_url"], q["sample_image_alt"] = images[image_id]
+
+
+def start_attempt(
+    user, module, *, now: datetime | None = None, rng: Any = None, check_access: bool = True
+) -> QuizAttempt:
+    """Start (or resume) an attempt at `module`'s quiz, freezing its layout and key.
+
+    Idempotent for double clicks and two tabs: while an attempt is open, it is returned
+    instead of a new one. The attempt limit and cooldown are checked here, and the
+    unique (user, module, attempt_number) and one-open-attempt constraints make them hold
+    when requests race. Raises QuizUnavailable, or CourseLocked if the module is locked.
+    """
+    now = now or timezone.now()
+    if check_access:
+        decision, _ = gating.decide_module(user, module)
+        if not decision:
+            raise CourseLocked(decision)
+    state = quiz_state(user, module, now=now)
+    if state.open_attempt:
+        return QuizAttempt.objects.get(pk=state.open_attempt.pk)
+    if not state.can_start:
+        raise QuizUnavailable(state.blocked_code, state.blocked_message, state.retry_at)
+    layout, key = grading.freeze_quiz(
+        module.quiz_questions.raw_data,
+        draw=module.questions_per_attempt,
+        shuffle_questions=module.shuffle_questions,
+        shuffle_choices=module.shuffle_choices,
+        rng=rng,
+    )
+    _resolve_images(layout)
+    number = max((a.attempt_number for a in state.attempts), default=0) + 1
+    deadline = (
+        now + timedelta(minutes=module.time_limit_minutes) if module.time_limit_minutes else None
+    )
+    try:
+        with transaction.atomic():
+            return QuizAttempt.objects.create(
+                user=user,
+                module=module,
+                attempt_number=number,
+                layout=layout,
+                answer_key=key,
+                pass_mark_percent=module.pass_mark_percent,
+                started_at=now,
+                deadline=deadline,
+            )
+    except IntegrityError:
+        # Another request started this attempt a moment ago: hand back the same one.
+        existing = QuizAttempt.objects.filter(
+            user=user, module=module, state=QuizAttempt.State.IN_PROGRESS
+        ).first()
+        if existing:
+            return existing
+        raise QuizUnavailable(
+            "busy", "Another attempt was just recorded. Reload the quiz page."
+        ) from None
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    attempt: QuizAttempt
+    graded_now: bool  # False: it had already been submitted, nothing changed
+
+
+def _grade_json(grade: grading.AttemptGrade) -> dict:
+    return {
+        "score": str(grade.score),
+        "max_score": grade.max_score,
+        "questions": {
+            q.question_id: {
+                "credit": float(q.credit),
+                "correct": q.is_correct,
+                "partial": q.is_partial,
+            }
+            for q in grade.questions
+        },
+        "review_sections": grade.review_sections(),
+    }
+
+
+def submit_attempt(
+    attempt: QuizAttempt, answers: dict[str, Any], *, now: datetime | None = None
+) -> SubmitOutcome:
+    """Grade and record `answers` for an open attempt, exactly once.
+
+    Idempotent: the state change is a conditional update (in_progress -> submitted), so a
+    double click, a second tab or a replayed POST finds the attempt already submitted and
+    gets `graded_now=False` with the stored result; its grade never changes. A pass is
+    recorded once and, if it was the course's last quiz, so is the course completion.
+    """
+    now = now or timezone.now()
+    late = attempt.deadline is not None and now > attempt.deadline + LATE_GRACE
+    grade = grading.grade_attempt(
+        attempt.layout, attempt.answer_key, answers, pass_mark_percent=attempt.pass_mark_percent
+    )
+    if late:
+        grade = grading.zero_grade(
+            attempt.layout, attempt.answer_key, pass_mark_percent=attempt.pass_mark_percent
+        )
+    passed = grade.passed and not late
+    score = Decimal(str(grade.percent)).quantize(Decimal("0.01"))
+    values = {
+        "state": QuizAttempt.State.OVERDUE if late else QuizAttempt.State.SUBMITTED,
+        "answers": answers,
+        "grade": _grade_json(grade),
+        "score_percent": score,
+        "passed": passed,
+        "submitted_at": now,
+    }
+    with transaction.atomic():
+        won = QuizAttempt.objects.filter(pk=attempt.pk, state=QuizAttempt.State.IN_PROGRESS).update(
+            **values
+        )
+        if not won:
+            return SubmitOutcome(QuizAttempt.objects.get(pk=attempt.pk), graded_now=False)
+        for name, value in values.items():
+            setattr(attempt, name, value)
+        if passed:
+            _record_pass(attempt, now=now)
+    return SubmitOutcome(attempt, graded_now=True)
+
+
+def _record_pass(attempt: QuizAttempt, *, now: datetime) -> None:
+    try:
+        with transaction.atomic():
+            ModulePass.objects.create(
+                user_id=attempt.user_id,
+                module_id=attempt.module_id,
+                attempt=attempt,
+                score_percent=attempt.score_percent,
+                passed_at=now,
+            )
+    except IntegrityError:
+        return  # already passed (cannot normally happen: no attempts start after a pass)
+    course = attempt.module.get_parent().specific_deferred
+    record_completion_if_done(attempt.user, course, now=now)
+
+
+def record_completion_if_done(
+    user, course, *, now: datetime | None = None
+) -> CourseCompletion | None:
+    """Record that `user` completed `course` if every quiz module is passed. Once only:
+    the unique (user, course) constraint makes a second call a no-op returning None.
+    In the same transaction, asks certificates to issue the course's badge."""
+    now = now or timezone.now()
+    modules = gating.module_refs(course, with_urls=False)
+    passes = {
+        p["module_id"]: p["score_percent"]
+        for p in ModulePass.objects.filter(user=user, module_id__in=[m.id for m in modules]).values(
+            "module_id", "score_percent"
+        )
+    }
+    if not gating.is_course_complete(modules, passes):
+        return None
+    scores = [
+        {"module_id": m.id, "title": m.title, "score_percent": float(passes[m.id])}
+        for m in modules
+        if m.has_quiz
+    ]
+    try:
+        with transaction.atomic():
+            completion = CourseCompletion.objects.create(
+                user=user, course=course, completed_at=now, module_scores=scores
+            )
+            request_badge_for_completion(completion)
+    except IntegrityError:
+        return None
+    return completion
+
+
+# --- Reading results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    question: dict
+    answer: Any
+    credit: float
+    correct: bool
+    partial: bool
+    explanation: str
+    review_section: str
+    correct_ids: tuple[str, ...]
+    correct_text: str
+
+
+def review_attempt(attempt: QuizAttempt) -> list[QuestionReview]:
+    """Per question, what was asked, answered and expected. Only for graded attempts."""
+    if attempt.is_open:
+        raise ValueError("An open attempt has no review: the key is not shown before grading.")
+    rows = []
+    graded = (attempt.grade or {}).get("questions", {})
+    for q in attempt.layout:
+        key = attempt.answer_key.get(q["id"], {})
+        g = graded.get(q["id"], {})
+        correct = key.get("correct")
+        correct_ids = tuple(correct) if isinstance(correct, list) else ()
+        if q["type"] == "true_false":
+            correct_text = "True" if correct else "False"
+        elif q["type"] == "short_answer":
+            if key.get("match") == "number":
+                tol = key.get("tolerance") or 0
+                correct_text = f"{key.get('number')}" + (f" (± {tol})" if tol else "")
+            else:
+                correct_text = " / ".join(key.get("accepted", []))
+        else:
+            correct_text = ", ".join(
+                c.get("label") or c["text"] for c in q.get("choices", []) if c["id"] in correct_ids
+            )
+        rows.append(
+            QuestionReview(
+                question=q,
+                answer=(attempt.answers or {}).get(q["id"]),
+                credit=g.get("credit", 0.0),
+                correct=g.get("correct", False),
+                partial=g.get("partial", False),
+                explanation=key.get("explanation", ""),
+                review_section=key.get("review_section", ""),
+                correct_ids=correct_ids,
+                correct_text=correct_text,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    course: Any
+    progress: gating.CourseProgress
+    completed: bool
+    completion: CourseCompletion | None
+
+
+def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
+    """Each enrolled or completed course with its progress and next step. Seven queries,
+    whatever the number of courses and modules."""
+    from courses.models import CoursePage
+
+    completions = {
+        c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
+    }
+    enrolled_ids = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    courses = list(
+        CoursePage.objects.live()
+        .filter(pk__in=enrolled_ids | set(completions))
+        .defer("description", "learning_outcomes")
+        .order_by("title")
+    )
+    inputs = gating.load_gate_inputs_many(user, courses, request=request)
+    return [
+        DashboardRow(
+            course=course,
+            progress=gating.course_progress(inputs[course.pk]),
+            completed=course.pk in completions,
+            completion=completions.get(course.pk),
+        )
+        for course in courses
+    ]
+
+
+def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
+    """The module after `module`, if the fellow may open it now."""
+    decision, inputs = gating.decide_module(user, module, request=request)
+    ids = [m.id for m in inputs.modules]
+    if module.pk not in ids:
+        return None
+    index = ids.index(module.pk)
+    for candidate in inputs.modules[index + 1 :]:
+        return candidate if gating.module_access(inputs, candidate.id) else None
+    return None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "course" or "module"
+    title: str
+    url: str
+    summary: str  # empty for a locked module: its title and "locked" are all it shows
+    locked: bool
+    course_title: str = ""
+
+
+SEARCH_LIMIT = 100
+
+
+def search_learning(user, query: str, *, request=None) -> list[SearchHit]:
+    """Courses and modules matching `query`. A locked module shows only its title and that
+    it is locked; no result ever carries lesson text. Queries do not grow with the hits."""
+    from courses.models import CoursePage, ModulePage
+
+    hits: list[SearchHit] = []
+    for course in CoursePage.objects.live().search(query)[:SEARCH_LIMIT]:
+        hits.append(
+            SearchHit("course", course.title, course.get_url(request) or "", course.summary, False)
+        )
+    modules = list(ModulePage.objects.live().defer("body").search(query)[:SEARCH_LIMIT])
+    if not modules:
+        return hits
+    parent_paths = {m.path[: -m.steplen] for m in modules}
+    courses = list(CoursePage.objects.live().filter(path__in=parent_paths))
+    by_path = {c.path: c for c in courses}
+    inputs = gating.load_gate_inputs_many(user, courses, request=request)
+    for module in modules:
+        course = by_path.get(module.path[: -module.steplen])
+        if course is None:
+            continue
+        open_ = gating.module_access(inputs[course.pk], module.pk).allowed
+        hits.append(
+            SearchHit(
+                "module",
+                module.title,
+                module.get_url(request) or "",
+                module.summary if open_ else "",
+                not open_,
+                course.title,
+            )
+        )
+    return hits
