@@ -1,0 +1,46 @@
+"""The "Foundations of AI Data Labeling" course: what trainers do and how to do it well."""
+
+from courses.demo.foundations import (
+    m1_role,
+    m2_demonstrations,
+    m3_preferences,
+    m4_stumpers,
+    m5_quality,
+)
+from courses.demo.raw import CourseSpec
+
+COURSE = CourseSpec(
+    slug="foundations-of-ai-data-labeling",
+    title="Foundations of AI Data Labeling",
+    summary="What expert AI trainers do, and how to write demonstrations, rank responses"
+    " and write hard questions to the standard labs expect.",
+    description=(
+        "<p>This course prepares graduate experts for paid work training large language"
+        " models in their own field. It explains the two kinds of training work,"
+        " supervised fine-tuning and reinforcement learning from human feedback, and"
+        " then practises each: writing demonstrations, comparing responses, and writing"
+        " questions the model gets wrong but that have one clearly correct answer. It"
+        " ends with the habits that make labeling dependable.</p>"
+        "<p>Each module ends with a quiz drawn from the kinds of task you will meet on a"
+        " real project. Pass every module to earn the Foundations badge, which the"
+        " <i>AI Ethics for AI Trainers</i> course requires.</p>"
+    ),
+    learning_outcomes=[
+        "Explain how supervised fine-tuning and RLHF use a trainer's work.",
+        "Write a demonstration that is correct, responsive and shows its reasoning.",
+        "Choose the better of two model responses by harm, correctness, helpfulness and"
+        " style, and justify the choice in a checkable rationale.",
+        "Write a prompt that is hard for a model yet has one verifiable answer, and"
+        " recognise prompts that have none.",
+        "Apply project guidelines consistently, handle edge cases and flag problems.",
+    ],
+    level="introductory",
+    estimated_minutes=150,
+    modules=[
+        m1_role.MODULE,
+        m2_demonstrations.MODULE,
+        m3_preferences.MODULE,
+        m4_stumpers.MODULE,
+        m5_quality.MODULE,
+    ],
+)

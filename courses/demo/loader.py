@@ -1,0 +1,315 @@
+"""Loads the demo curriculum and demo accounts: idempotent upserts keyed on slugs and e-mails.
+
+Run through ``manage.py load_demo``; tests call :func:`load_demo` directly. Every write
+happens inside one transaction, so bad content leaves the database as it was.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.blocks import StreamValue
+from wagtail.fields import StreamField
+from wagtail.models import Page, Site
+
+from courses.demo import COURSES, INDEX_INTRO
+from courses.demo.raw import CourseSpec, ModuleSpec
+from courses.models import CourseIndexPage, CoursePage, ModulePage
+
+ADMIN_EMAIL = "admin@example.org"
+ADMIN_NAME = "Demo Admin"
+FELLOW_EMAIL = "fellow@example.org"
+# Kikuyu orthography: non-ASCII on certificates, but logging in only needs the e-mail.
+FELLOW_NAME = "Wanjiru Ngũgĩ"
+TOTP_DEVICE_NAME = "Demo authenticator"
+BACKUP_DEVICE_NAME = "Backup codes"
+BACKUP_CODE_COUNT = 5
+
+
+class DemoContentError(Exception):
+    """The curriculum data does not validate against the page models or blocks."""
+
+
+@dataclass
+class PageChanges:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def record(self, status: str, label: str) -> None:
+        getattr(self, status).append(label)
+
+
+@dataclass
+class AccountResult:
+    email: str
+    display_name: str
+    is_superuser: bool
+    created: bool
+    password: str | None = None  # set only when a password was generated this run
+    totp_uri: str | None = None  # set only when a TOTP device was made this run
+    backup_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoReport:
+    site_url: str
+    pages: PageChanges
+    accounts: list[AccountResult]
+
+
+def load_demo(*, reset_passwords: bool = False) -> DemoReport:
+    """Create or update the catalogue, both courses, their modules and the demo accounts.
+
+    Idempotent: a second run changes nothing and publishes no revision, unless the
+    curriculum data changed (then only the changed pages get a new published revision)
+    or ``reset_passwords`` is set (new passwords and new second-factor devices).
+    """
+    with transaction.atomic():
+        pages = PageChanges()
+        index = _ensure_catalogue(pages)
+        for course in COURSES:
+            _ensure_course(index, course, pages)
+        accounts = [
+            _ensure_account(ADMIN_EMAIL, ADMIN_NAME, superuser=True, reset=reset_passwords),
+            _ensure_account(FELLOW_EMAIL, FELLOW_NAME, superuser=False, reset=reset_passwords),
+        ]
+    return DemoReport(site_url=settings.SITE_URL, pages=pages, accounts=accounts)
+
+
+# --- Pages -----------------------------------------------------------------------
+
+
+def _strip_ids(value: object) -> object:
+    """Drop the block ids Wagtail assigns, so stream content compares by what it says."""
+    if isinstance(value, dict):
+        return {key: _strip_ids(item) for key, item in value.items() if key != "id"}
+    if isinstance(value, list):
+        return [_strip_ids(item) for item in value]
+    return value
+
+
+def _clean_stream(model: type[Page], title: str, name: str, raw: list) -> StreamValue:
+    """Validate raw JSON against the field's blocks; Model.full_clean() does not do this."""
+    stream_block = model._meta.get_field(name).stream_block
+    try:
+        return stream_block.clean(stream_block.to_python(raw))
+    except ValidationError as error:
+        detail = error.as_json_data() if hasattr(error, "as_json_data") else error.messages
+        raise DemoContentError(f"{title!r}, field {name!r}: {detail}") from error
+
+
+def _differs(page: Page, wanted: dict[str, object]) -> bool:
+    for name, value in wanted.items():
+        model_field = page._meta.get_field(name)
+        current = getattr(page, name)
+        if isinstance(model_field, StreamField):
+            block = model_field.stream_block
+            if _strip_ids(block.get_prep_value(current)) != _strip_ids(block.get_prep_value(value)):
+                return True
+        elif name == "prerequisites":
+            if set(current.values_list("pk", flat=True)) != {p.pk for p in value}:
+                return True
+        elif current != value:
+            return True
+    return False
+
+
+def _assign(page: Page, wanted: dict[str, object]) -> None:
+    for name, value in wanted.items():
+        if name == "prerequisites":
+            page.prerequisites.set(value)
+        else:
+            setattr(page, name, value)
+
+
+def _upsert_page(parent: Page, model: type[Page], slug: str, fields: dict, pages: PageChanges):
+    """Create, update or leave one page under ``parent``; publish a revision only on change."""
+    existing = parent.get_children().filter(slug=slug).first()
+    if existing is not None and not isinstance(existing.specific, model):
+        raise DemoContentError(f"'{existing.url_path}' exists but is not a {model.__name__}.")
+    page = existing.specific if existing is not None else model(slug=slug)
+    wanted = {
+        name: _clean_stream(model, fields["title"], name, value)
+        if isinstance(model._meta.get_field(name), StreamField)
+        else value
+        for name, value in fields.items()
+    }
+    label = f"{model._meta.verbose_name}: {fields['title']}"
+    if existing is None:
+        _assign(page, wanted)
+        # add_child() saves a live page with Page.save(clean=True), which runs
+        # full_clean() before the INSERT; a new page has no tree path to clean before that.
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        pages.record("created", label)
+    elif _differs(page, wanted) or not page.live:
+        _assign(page, wanted)
+        page.full_clean()
+        page.save_revision().publish()
+        pages.record("updated", label)
+    else:
+        pages.record("unchanged", label)
+    return page
+
+
+def _ensure_catalogue(pages: PageChanges) -> CourseIndexPage:
+    root = Page.get_first_root_node()
+    index = CourseIndexPage.objects.first()  # max_count = 1: reuse whatever exists
+    index = _upsert_page(
+        index.get_parent() if index else root,
+        CourseIndexPage,
+        index.slug if index else "courses",
+        {"title": "Courses", "intro": INDEX_INTRO},
+        pages,
+    )
+    _point_default_site_at(index)
+    _remove_wagtail_welcome_page()
+    return index
+
+
+def _point_default_site_at(index: CourseIndexPage) -> None:
+    parsed = urlparse(settings.SITE_URL)
+    hostname = parsed.hostname or "localhost"
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site(is_default_site=True)
+    site.root_page = index
+    site.site_name = settings.WAGTAIL_SITE_NAME
+    # Use SITE_URL's host so admin "view live" links work, unless another site has it.
+    if not Site.objects.filter(hostname=hostname, port=port).exclude(pk=site.pk).exists():
+        site.hostname, site.port = hostname, port
+    site.full_clean()
+    site.save()
+
+
+def _remove_wagtail_welcome_page() -> None:
+    """Delete the "Welcome to your new Wagtail site!" page that Wagtail's migrations make.
+
+    Only that exact page: a plain Page at the top level, slug "home", with no children
+    and no longer the root of any site. Anything an editor made is left alone.
+    """
+    plain_page = ContentType.objects.get_for_model(Page)
+    for welcome in Page.objects.filter(depth=2, slug="home", content_type=plain_page):
+        if welcome.numchild == 0 and not Site.objects.filter(root_page=welcome).exists():
+            welcome.delete()
+
+
+def _ensure_course(index: CourseIndexPage, spec: CourseSpec, pages: PageChanges) -> CoursePage:
+    prerequisites = []
+    for slug in spec.prerequisites:
+        required = CoursePage.objects.child_of(index).filter(slug=slug).first()
+        if required is None:
+            raise DemoContentError(f"{spec.title!r} requires {slug!r}, which is not loaded first.")
+        prerequisites.append(required)
+    course = _upsert_page(
+        index,
+        CoursePage,
+        spec.slug,
+        {
+            "title": spec.title,
+            "summary": spec.summary,
+            "description": spec.description,
+            "learning_outcomes": [{"type": "outcome", "value": o} for o in spec.learning_outcomes],
+            "level": spec.level,
+            "estimated_minutes": spec.estimated_minutes,
+            "search_description": spec.summary,
+            "prerequisites": prerequisites,
+        },
+        pages,
+    )
+    for module in spec.modules:
+        _ensure_module(course, module, pages)
+    _keep_module_order(course, [module.slug for module in spec.modules])
+    return course
+
+
+def _ensure_module(course: CoursePage, spec: ModuleSpec, pages: PageChanges) -> ModulePage:
+    return _upsert_page(
+        course,
+        ModulePage,
+        spec.slug,
+        {
+            "title": spec.title,
+            "summary": spec.summary,
+            "estimated_minutes": spec.estimated_minutes,
+            "search_description": spec.summary,
+            "body": spec.body,
+            "quiz_questions": spec.questions,
+            "questions_per_attempt": spec.questions_per_attempt,
+            "pass_mark_percent": spec.pass_mark_percent,
+        },
+        pages,
+    )
+
+
+def _keep_module_order(course: CoursePage, slugs: list[str]) -> None:
+    """Move modules only when their authored order changed (a move rewrites tree paths)."""
+    current = [
+        slug
+        for slug in ModulePage.objects.child_of(course)
+        .order_by("path")
+        .values_list("slug", flat=True)
+        if slug in slugs
+    ]
+    if current == slugs:
+        return
+    for slug in slugs:
+        page = ModulePage.objects.child_of(course).get(slug=slug)
+        page.move(course, pos="last-child")
+
+
+# --- Accounts ----------------------------------------------------------------------
+
+
+def _new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _ensure_account(email: str, name: str, *, superuser: bool, reset: bool) -> AccountResult:
+    """Create the account if missing; never touch an existing password unless ``reset``."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).first()
+    result = AccountResult(email=email, display_name=name, is_superuser=superuser, created=False)
+    if user is None:
+        result.password = _new_password()
+        create = (
+            user_model.objects.create_superuser if superuser else user_model.objects.create_user
+        )
+        user = create(email=email, password=result.password, display_name=name)
+        result.created = True
+    else:
+        result.display_name = user.display_name
+        if reset:
+            result.password = _new_password()
+            user.set_password(result.password)
+        if superuser and not (user.is_staff and user.is_superuser and user.is_active):
+            user.is_staff = user.is_superuser = user.is_active = True
+        user.save()
+    if superuser:
+        _ensure_second_factor(user, result, reset=reset)
+    return result
+
+
+def _ensure_second_factor(user, result: AccountResult, *, reset: bool) -> None:
+    totp = TOTPDevice.objects.filter(user=user, name=TOTP_DEVICE_NAME, confirmed=True).first()
+    if totp is None or reset:
+        TOTPDevice.objects.filter(user=user, name=TOTP_DEVICE_NAME).delete()
+        totp = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+        result.totp_uri = totp.config_url
+    backup = StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME, confirmed=True).first()
+    if backup is None or reset:
+        StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).delete()
+        backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+        for _ in range(BACKUP_CODE_COUNT):
+            token = StaticToken.random_token()
+            backup.token_set.create(token=token)
+            result.backup_codes.append(token)

@@ -1,0 +1,73 @@
+"""``manage.py load_demo``: load the demo curriculum and accounts, then print how to log in."""
+
+import io
+
+import segno
+from django.core.management.base import BaseCommand
+
+from courses.demo.loader import AccountResult, DemoReport, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the demo course catalogue, its two courses and their modules,"
+        " a demo admin (with a TOTP device and backup codes) and a demo fellow. Safe to"
+        " run again: unchanged pages get no new revision and passwords are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give both demo accounts new passwords and the admin new second-factor"
+            " devices (the old ones stop working).",
+        )
+
+    def handle(self, *args, reset_passwords: bool = False, **options):
+        # Everything is written in one transaction before anything is printed, so the
+        # passwords shown are always the ones that were saved.
+        report = load_demo(reset_passwords=reset_passwords)
+        self._print_pages(report)
+        for account in report.accounts:
+            self._print_account(account)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Open {report.site_url}/ and log in."))
+
+    def _print_pages(self, report: DemoReport) -> None:
+        pages = report.pages
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Demo curriculum at {report.site_url}/: {len(pages.created)} created,"
+                f" {len(pages.updated)} updated, {len(pages.unchanged)} unchanged"
+            )
+        )
+        for status in ("created", "updated"):
+            for label in getattr(pages, status):
+                self.stdout.write(f"  {status}: {label}")
+
+    def _print_account(self, account: AccountResult) -> None:
+        role = "superuser" if account.is_superuser else "fellow"
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"{account.email} ({role}, {account.display_name})")
+        )
+        if account.password:
+            self.stdout.write(f"  password: {account.password}")
+        else:
+            self.stdout.write(
+                "  already exists; password unchanged (use --reset-passwords for a new one)"
+            )
+        if not account.is_superuser:
+            return
+        if account.totp_uri:
+            self.stdout.write("  authenticator app: scan this code or enter the URI")
+            self.stdout.write(f"  {account.totp_uri}")
+            qr = io.StringIO()
+            segno.make(account.totp_uri).terminal(out=qr, compact=True)
+            self.stdout.write(qr.getvalue())
+        else:
+            self.stdout.write("  authenticator device already set up; kept")
+        if account.backup_codes:
+            self.stdout.write("  backup codes (each works once): " + " ".join(account.backup_codes))
+        else:
+            self.stdout.write("  backup codes already set up; kept")
