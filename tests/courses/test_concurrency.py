@@ -1,0 +1,109 @@
+"""Concurrent starts and submits on PostgreSQL: one attempt, one grade, limit never exceeded."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from courses import services
+from courses.models import CourseCompletion, ModulePass, QuizAttempt
+from tests.courses.conftest import right_answers
+from tests.factories.courses import make_course, make_module
+
+# serialized_rollback restores the rows migrations create (the Wagtail root page, locale).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+THREADS = 8
+
+
+def race(target, n=THREADS):
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.fixture
+def one_shot(site_root, fellow):
+    course = make_course(site_root)
+    module = make_module(course, max_attempts=1)
+    services.check_enrol(fellow, course)
+    return course, module
+
+
+def test_concurrent_starts_create_one_attempt(one_shot, fellow):
+    _, module = one_shot
+    results, errors = race(lambda: services.start_attempt(fellow, module).pk)
+    assert not [e for e in errors if not isinstance(e, services.QuizUnavailable)], errors
+    assert QuizAttempt.objects.filter(user=fellow, module=module).count() == 1
+    assert len(set(results)) == 1
+
+
+def test_concurrent_double_submits_through_http_grade_once(one_shot, fellow):
+    course, module = one_shot
+    attempt = services.start_attempt(fellow, module)
+    data = right_answers(attempt)
+    url = reverse("courses:attempt", args=[attempt.public_id])
+
+    def post():
+        client = Client()
+        client.force_login(fellow)
+        return client.post(url, data).status_code
+
+    statuses, errors = race(post)
+    assert not errors, errors
+    assert sorted(set(statuses)) == [303]  # the winner and the replays all see the result
+    assert QuizAttempt.objects.filter(user=fellow).count() == 1
+    assert ModulePass.objects.filter(user=fellow, module=module).count() == 1
+    assert CourseCompletion.objects.filter(user=fellow, course=course).count() == 1
+    row = QuizAttempt.objects.get(pk=attempt.pk)
+    assert row.passed and row.state == QuizAttempt.State.SUBMITTED
+
+
+def test_concurrent_service_submits_grade_once(one_shot, fellow):
+    _, module = one_shot
+    attempt = services.start_attempt(fellow, module)
+    answers = right_answers(attempt)
+
+    def submit():
+        stale = QuizAttempt.objects.get(pk=attempt.pk)
+        return services.submit_attempt(stale, answers).graded_now
+
+    results, errors = race(submit)
+    assert not errors, errors
+    assert results.count(True) == 1 and results.count(False) == THREADS - 1
+    assert ModulePass.objects.filter(user=fellow).count() == 1
+
+
+def test_racing_start_after_limit_never_exceeds_it(site_root, fellow):
+    course = make_course(site_root)
+    module = make_module(course, max_attempts=2)
+    services.check_enrol(fellow, course)
+    first = services.start_attempt(fellow, module)
+    services.submit_attempt(first, {})  # a failed attempt
+    results, errors = race(lambda: services.start_attempt(fellow, module).pk)
+    assert len(set(results)) == 1
+    assert QuizAttempt.objects.filter(user=fellow, module=module).count() == 2
+    attempt = QuizAttempt.objects.get(pk=results[0])
+    services.submit_attempt(attempt, {})
+    with pytest.raises(services.QuizUnavailable):
+        services.start_attempt(fellow, module)
