@@ -1,11 +1,291 @@
-"""Issuing badges: the seam between a recorded course completion and a badge."""
+"""Issuing, revoking, suspending and superseding badges. Every write to a Badge goes here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.models import Badge, BadgeDesign
+
+logger = logging.getLogger("credence.badges")
 
 
-def request_badge_for_completion(completion) -> None:
-    """Called by courses.services inside the transaction that records a course completion.
+class IssuanceError(Exception):
+    """A badge cannot be issued, revoked or changed as asked; the message says why."""
 
-    The badge-issuance work (pending badge row written in this same transaction, render
-    queued on commit) hooks in here; until a course has a badge design there is nothing
-    to issue.
+
+def verify_url_for(public_id: str) -> str:
+    return f"{settings.SITE_URL}/badges/{public_id}/"
+
+
+def build_snapshot(
+    *,
+    public_id: str,
+    recipient_name: str,
+    design: BadgeDesign,
+    score_percent: int | None,
+    issued_on,
+    expires_on,
+) -> dict:
+    """Freeze everything the PDF and public page show; later edits never reach it."""
+    course = design.course
+    return {
+        "public_id": public_id,
+        "recipient_name": recipient_name,
+        "course_title": course.title,
+        "badge_title": design.title,
+        "badge_description": design.description,
+        "criteria": design.criteria,
+        "score_percent": score_percent,
+        "issued_on": issued_on.isoformat(),
+        "expires_on": expires_on.isoformat() if expires_on else None,
+        "issuer_name": settings.CREDENCE_ISSUER_NAME,
+        "signatory_name": design.signatory_name,
+        "signatory_title": design.signatory_title,
+        "signature_image_path": design.signature_image.file.name
+        if design.signature_image
+        else None,
+        "artwork_path": design.artwork.file.name if design.artwork else None,
+        "accent_color": design.accent_color,
+        "page_size": design.page_size,
+        "verify_url": verify_url_for(public_id),
+        "template_version": design.template_version,
+        # The course page's latest revision id identifies the wording fellows studied.
+        "course_version": str(course.latest_revision_id or ""),
+    }
+
+
+def _create_pending_badge(
+    *, recipient, design: BadgeDesign, score_percent: int | None, awarded_by=None
+) -> Badge:
+    now = timezone.now()
+    expires_at = now + timedelta(days=design.validity_days) if design.validity_days else None
+    badge = Badge(
+        recipient=recipient,
+        course=design.course,
+        awarded_manually_by=awarded_by,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    badge.snapshot = build_snapshot(
+        public_id=badge.public_id,
+        # Validated by lms.accounts.names when the fellow wrote it; printed exactly.
+        recipient_name=recipient.display_name or recipient.email,
+        design=design,
+        score_percent=score_percent,
+        issued_on=now.date(),
+        expires_on=expires_at.date() if expires_at else None,
+    )
+    badge.save()
+    return badge
+
+
+def issue_badge(*, recipient, course, score_percent: int | None, awarded_by=None) -> Badge | None:
+    """Create the fellow's pending badge for `course` and queue its rendering on commit.
+
+    Idempotent: if the fellow already has an active badge for the course (pending,
+    rendering, issued or suspended), that badge is returned and nothing is written —
+    the database's partial unique constraint decides, so concurrent calls cannot create
+    two. Returns None when the course has no badge design. Must run inside the caller's
+    transaction (for completions, the one that records the completion).
     """
-    return None
+    design = BadgeDesign.objects.select_related("course").filter(course=course).first()
+    if design is None:
+        return None
+    existing = Badge.objects.filter(
+        recipient=recipient, course=course, state__in=Badge.ACTIVE_STATES
+    ).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            badge = _create_pending_badge(
+                recipient=recipient,
+                design=design,
+                score_percent=score_percent,
+                awarded_by=awarded_by,
+            )
+    except IntegrityError:
+        # Lost a race with a concurrent issue: the winner's badge is the one.
+        return Badge.objects.get(recipient=recipient, course=course, state__in=Badge.ACTIVE_STATES)
+    logger.info("badge %s pending for course %s", badge.public_id, course.pk)
+    transaction.on_commit(lambda: enqueue_render(badge.pk))
+    return badge
+
+
+def request_badge_for_completion(completion) -> Badge | None:
+    """Called by courses.services inside the transaction that records a course completion."""
+    scores = [
+        m["score_percent"]
+        for m in completion.module_scores or []
+        if m.get("score_percent") is not None
+    ]
+    return issue_badge(
+        recipient=completion.user,
+        course=completion.course,
+        score_percent=round(sum(scores) / len(scores)) if scores else None,
+    )
+
+
+def enqueue_render(badge_id: int) -> bool:
+    """Ask a worker to render the badge. Never raises: if the broker is down, the badge
+    stays pending and the sweeper queues it again later. Returns whether it was queued."""
+    from certificates.tasks import render_badge_task
+
+    Badge.objects.filter(pk=badge_id).update(last_enqueued_at=timezone.now())
+    try:
+        render_badge_task.apply_async(args=[badge_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means "try again later"
+        logger.warning(
+            "could not queue badge %s for rendering (%s); the sweeper will", badge_id, exc
+        )
+        return False
+    return True
+
+
+def sweep_stuck_badges(*, pending_after: timedelta = timedelta(minutes=2)) -> int:
+    """Re-queue badges whose render was lost: pending and not queued recently, or
+    rendering with an expired lease (a worker died). Safe to run at any time, from
+    Celery beat or the `sweep_badges` command. Returns how many were queued."""
+    now = timezone.now()
+    stale_pending = Badge.objects.filter(state=Badge.State.PENDING).filter(
+        models_q_last_enqueued_before(now - pending_after)
+    )
+    expired_leases = Badge.objects.filter(state=Badge.State.RENDERING, render_lease_until__lt=now)
+    ids = list(stale_pending.values_list("pk", flat=True)) + list(
+        expired_leases.values_list("pk", flat=True)
+    )
+    queued = 0
+    for badge_id in ids:
+        queued += enqueue_render(badge_id)
+    if ids:
+        logger.info("sweeper re-queued %d of %d stuck badges", queued, len(ids))
+    return queued
+
+
+def models_q_last_enqueued_before(moment):
+    from django.db.models import Q
+
+    return Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lt=moment)
+
+
+# --- lifecycle changes made by staff -----------------------------------------------
+
+
+def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
+    """Revoke for good. Revocation is final: no function turns it back (a new badge must
+    be issued). Idempotent for an already revoked badge. Queues the status-list update
+    and the fellow's e-mail on commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise IssuanceError("Give a reason: it is shown on the public badge page.")
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        if locked.state == Badge.State.REVOKED:
+            return locked
+        if locked.state == Badge.State.SUPERSEDED:
+            raise IssuanceError("A superseded badge cannot be revoked; revoke its replacement.")
+        locked.state = Badge.State.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revocation_reason = reason[:500]
+        locked.save(update_fields=["state", "revoked_at", "revocation_reason"])
+        transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
+    logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
+    return locked
+
+
+def suspend_badge(badge: Badge, *, by=None) -> Badge:
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        if locked.state == Badge.State.SUSPENDED:
+            return locked
+        if locked.state != Badge.State.ISSUED:
+            raise IssuanceError("Only an issued badge can be suspended.")
+        locked.state = Badge.State.SUSPENDED
+        locked.suspended_at = timezone.now()
+        locked.save(update_fields=["state", "suspended_at"])
+        transaction.on_commit(lambda: _after_status_change(locked.pk))
+    return locked
+
+
+def reinstate_badge(badge: Badge, *, by=None) -> Badge:
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        if locked.state == Badge.State.ISSUED:
+            return locked
+        if locked.state != Badge.State.SUSPENDED:
+            raise IssuanceError("Only a suspended badge can be reinstated; revocation is final.")
+        locked.state = Badge.State.ISSUED
+        locked.suspended_at = None
+        locked.save(update_fields=["state", "suspended_at"])
+        transaction.on_commit(lambda: _after_status_change(locked.pk))
+    return locked
+
+
+def reissue_badge(badge: Badge, *, by=None) -> Badge:
+    """Issue a new badge from the fellow's current name and the current design; the old
+    one becomes superseded and links to the new one. For approved name changes."""
+    with transaction.atomic():
+        old = (
+            Badge.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .get(pk=badge.pk)
+        )
+        if old.state not in (Badge.State.ISSUED, Badge.State.SUSPENDED):
+            raise IssuanceError("Only an issued or suspended badge can be re-issued.")
+        if old.recipient is None or old.course is None:
+            raise IssuanceError("The fellow or the course no longer exists.")
+        design = BadgeDesign.objects.select_related("course").get(course=old.course)
+        old.state = Badge.State.SUPERSEDED
+        old.save(update_fields=["state"])
+        new = _create_pending_badge(
+            recipient=old.recipient,
+            design=design,
+            score_percent=old.snapshot.get("score_percent"),
+            awarded_by=by if old.awarded_manually_by_id else None,
+        )
+        old.superseded_by = new
+        old.save(update_fields=["superseded_by"])
+        transaction.on_commit(lambda: enqueue_render(new.pk))
+        transaction.on_commit(lambda: _after_status_change(old.pk))
+    return new
+
+
+def award_badge_manually(*, recipient, course, by, score_percent: int | None = None) -> Badge:
+    """Staff award without a recorded completion (e.g. recognised prior learning)."""
+    with transaction.atomic():
+        badge = issue_badge(
+            recipient=recipient, course=course, score_percent=score_percent, awarded_by=by
+        )
+    if badge is None:
+        raise IssuanceError("This course has no badge design yet.")
+    return badge
+
+
+def rerender_course_badges(course) -> int:
+    """Queue a fresh PDF for every issued badge of a course (from its frozen snapshot).
+    Returns the number queued."""
+    ids = list(
+        Badge.objects.filter(course=course, state=Badge.State.ISSUED).values_list("pk", flat=True)
+    )
+    from certificates.tasks import rerender_badge_task
+
+    for badge_id in ids:
+        try:
+            rerender_badge_task.apply_async(args=[badge_id], retry=False)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not queue re-render of badge %s: %s", badge_id, exc)
+    return len(ids)
+
+
+def _after_status_change(badge_id: int, notify: str | None = None) -> None:
+    from certificates.tasks import badge_status_changed_task
+
+    try:
+        badge_status_changed_task.apply_async(args=[badge_id, notify], retry=False)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("could not queue status change of badge %s: %s", badge_id, exc)

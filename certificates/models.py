@@ -1,1 +1,186 @@
-"""Badge designs and issued badges (see issuance.py for how they are written)."""
+"""Badge designs (authored per course) and issued badges (frozen snapshots with a lifecycle)."""
+
+import re
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.search import index
+
+# ≥128 random bits: 18 bytes → 144 bits → 24 URL-safe characters. Never the primary key.
+PUBLIC_ID_BYTES = 18
+PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{24}"
+PUBLIC_ID_RE = re.compile(rf"^{PUBLIC_ID_PATTERN}$")
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+class BadgeDesign(index.Indexed, models.Model):
+    """How a course's badge looks and what it says. Edited in the Wagtail admin as a snippet.
+
+    Editing a design never changes badges already issued: each badge keeps a snapshot.
+    """
+
+    class PageSize(models.TextChoices):
+        A4 = "A4", "A4 landscape"
+        LETTER = "Letter", "US Letter landscape"
+
+    course = models.OneToOneField(
+        "courses.CoursePage", on_delete=models.CASCADE, related_name="badge_design"
+    )
+    title = models.CharField(max_length=200, help_text="e.g. 'Certified AI Data Labeler'")
+    description = models.TextField(max_length=2000, help_text="What the badge certifies.")
+    criteria = models.TextField(
+        max_length=2000, help_text="What a fellow had to do to earn it (shown to employers)."
+    )
+    artwork = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accent_color = models.CharField(
+        max_length=7,
+        default="#1D5FA8",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a colour like #1D5FA8.")],
+    )
+    signatory_name = models.CharField(max_length=200)
+    signatory_title = models.CharField(max_length=200)
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validity_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36_500)],
+        help_text="How long a badge stays valid. Leave empty for no expiry.",
+    )
+    page_size = models.CharField(max_length=10, choices=PageSize.choices, default=PageSize.A4)
+    # Bumped on every save, and frozen into each badge, so support staff can tell which
+    # wording a badge was issued with.
+    template_version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("course"),
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("criteria"),
+        MultiFieldPanel(
+            [FieldPanel("artwork"), FieldPanel("accent_color"), FieldPanel("page_size")],
+            heading="Look",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("signatory_name"),
+                FieldPanel("signatory_title"),
+                FieldPanel("signature_image"),
+            ],
+            heading="Signatory",
+        ),
+        FieldPanel("validity_days"),
+    ]
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.template_version = (
+                BadgeDesign.objects.filter(pk=self.pk)
+                .values_list("template_version", flat=True)
+                .first()
+                or 0
+            ) + 1
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Badge(models.Model):
+    """One issued (or being issued) badge: a frozen snapshot plus its lifecycle state."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        RENDERING = "rendering", "Being prepared"
+        ISSUED = "issued", "Issued"
+        SUSPENDED = "suspended", "Suspended"
+        REVOKED = "revoked", "Revoked"
+        SUPERSEDED = "superseded", "Superseded"
+
+    # States in which a badge counts as the fellow's badge for the course.
+    ACTIVE_STATES = (State.PENDING, State.RENDERING, State.ISSUED, State.SUSPENDED)
+    PREPARING_STATES = (State.PENDING, State.RENDERING)
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    # SET_NULL: erasing an account must not erase the record that a badge existed.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="badges"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", null=True, on_delete=models.SET_NULL, related_name="badges"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    # Everything printed on the PDF and shown on the public page, frozen at issue time
+    # (certificates.snapshot.BadgeSnapshot as JSON).
+    snapshot = models.JSONField()
+    awarded_manually_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    pdf = models.FileField(upload_to="badges/", blank=True, max_length=255)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    # Rendering lease: a worker claims the badge by writing a token and a deadline in one
+    # conditional UPDATE; another delivery of the same task cannot claim it until the
+    # deadline passes, and the sweeper re-queues badges whose lease ran out.
+    render_token = models.CharField(max_length=32, blank=True)
+    render_lease_until = models.DateTimeField(null=True, blank=True)
+    render_attempts = models.PositiveIntegerField(default=0)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=500, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+
+    # Each notification is claimed by setting its timestamp in a conditional UPDATE, so a
+    # task delivered twice sends one e-mail.
+    issued_email_sent_at = models.DateTimeField(null=True, blank=True)
+    revoked_email_sent_at = models.DateTimeField(null=True, blank=True)
+    expiry_email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "course"],
+                condition=Q(state__in=["pending", "rendering", "issued", "suspended"]),
+                name="one_active_badge_per_fellow_and_course",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="revoked") | Q(revoked_at__isnull=False),
+                name="revoked_badge_has_revocation_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "last_enqueued_at"], name="badge_sweep_idx")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot.get('badge_title', 'Badge')} — {self.snapshot.get('recipient_name', '')}"
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state in self.PREPARING_STATES
+
+    @property
+    def is_expired(self) -> bool:
+        return bool(self.expires_at and self.expires_at <= timezone.now())

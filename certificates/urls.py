@@ -1,3 +1,28 @@
+from django.urls import path, re_path, register_converter
+
+from certificates import views
+from certificates.models import PUBLIC_ID_PATTERN
+
+
+class PublicIdConverter:
+    # Anything that is not shaped like a public id never reaches a view or the database.
+    regex = PUBLIC_ID_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PublicIdConverter, "badgeid")
+
 app_name = "certificates"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("badges/", views.my_badges, name="my_badges"),
+    path("badges/<badgeid:public_id>/", views.badge_page, name="badge"),
+    path("badges/<badgeid:public_id>/badge.pdf", views.badge_pdf, name="badge_pdf"),
+    # Every other address under /badges/ gets the same 404 without touching the database.
+    re_path(r"^badges/.+$", views.unknown_badge),
+]

@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "lms.middleware.EditorRedirectMiddleware",
     # Last, as django-axes asks: it turns lockouts into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]

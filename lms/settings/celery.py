@@ -27,4 +27,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-badges": {"task": "certificates.tasks.sweep_stuck_badges_task", "schedule": 60.0},
+    "badge-expiry-reminders": {
+        "task": "certificates.tasks.send_expiry_reminders_task",
+        "schedule": 60.0 * 60 * 6,
+    },
+}

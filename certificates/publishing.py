@@ -1,0 +1,218 @@
+"""Turning a pending badge into an issued one: claim, render, store, finalise, notify.
+
+Each step is a conditional UPDATE on the badge row, so any number of deliveries of the
+same task, in any interleaving, issue the badge once and send one e-mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from certificates.models import Badge
+from certificates.snapshot import BadgeSnapshot
+
+logger = logging.getLogger("credence.badges")
+
+# After this many failed renders a badge stops being retried by the sweeper and waits
+# for staff (it shows in the admin with its last error).
+MAX_RENDER_ATTEMPTS = 8
+
+
+class LeaseHeld(Exception):
+    """Another worker holds a live rendering lease on this badge; try again later."""
+
+    def __init__(self, seconds_left: float):
+        super().__init__(f"lease held for {seconds_left:.0f}s more")
+        self.seconds_left = seconds_left
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    badge_id: int
+    result: str  # "issued", "already-done", "not-earned", "lost-lease", "gave-up"
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=getattr(settings, "CREDENCE_RENDER_LEASE_SECONDS", 180))
+
+
+def claim_for_render(badge_id: int) -> str | None:
+    """Take the rendering lease on a pending badge (or one whose lease expired).
+    Returns the lease token, or None when there is nothing to do."""
+    now = timezone.now()
+    token = secrets.token_hex(16)
+    claimed = (
+        Badge.objects.filter(pk=badge_id, render_attempts__lt=MAX_RENDER_ATTEMPTS)
+        .filter(
+            Q(state=Badge.State.PENDING)
+            | Q(state=Badge.State.RENDERING, render_lease_until__lt=now)
+        )
+        .update(
+            state=Badge.State.RENDERING,
+            render_token=token,
+            render_lease_until=now + lease_duration(),
+            render_attempts=F("render_attempts") + 1,
+        )
+    )
+    if claimed:
+        return token
+    held = (
+        Badge.objects.filter(pk=badge_id, state=Badge.State.RENDERING, render_lease_until__gte=now)
+        .values_list("render_lease_until", flat=True)
+        .first()
+    )
+    if held:
+        raise LeaseHeld((held - now).total_seconds())
+    return None
+
+
+def has_earned(badge: Badge) -> bool:
+    """Re-check from the database that the badge was earned (THREATS C7)."""
+    if badge.awarded_manually_by_id:
+        return True
+    from courses.models import CourseCompletion
+
+    return CourseCompletion.objects.filter(
+        user_id=badge.recipient_id, course_id=badge.course_id
+    ).exists()
+
+
+def _pause_for_tests() -> None:
+    # Test-only hook: fault tests hold a render here to kill the worker at a known point.
+    pause_file = getattr(settings, "CREDENCE_RENDER_PAUSE_FILE", None)
+    deadline = time.monotonic() + 120
+    while pause_file and Path(pause_file).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def render_pdf_bytes(badge: Badge) -> bytes:
+    from certificates.rendering import render_badge_pdf
+
+    return render_badge_pdf(BadgeSnapshot.from_dict(badge.snapshot))
+
+
+def render_and_publish(badge_id: int) -> RenderOutcome:
+    """Render a pending badge's PDF from its snapshot and mark it issued.
+
+    Idempotent: an issued, revoked or superseded badge is left alone; a badge another
+    worker is rendering raises LeaseHeld (the task retries later). The PDF is stored
+    under a fresh name first and only becomes reachable when the row points at it, so
+    no partial file is ever served.
+    """
+    token = claim_for_render(badge_id)
+    if token is None:
+        return RenderOutcome(badge_id, "already-done")
+    badge = Badge.objects.get(pk=badge_id)
+    if not has_earned(badge):
+        logger.warning(
+            "SECURITY: badge %s has no completion behind it; not issuing", badge.public_id
+        )
+        Badge.objects.filter(pk=badge_id, render_token=token).update(
+            state=Badge.State.REVOKED,
+            revoked_at=timezone.now(),
+            revocation_reason="Issued in error: no course completion on record.",
+            render_lease_until=None,
+        )
+        return RenderOutcome(badge_id, "not-earned")
+    try:
+        _pause_for_tests()
+        pdf = render_pdf_bytes(badge)
+        name = default_storage.save(
+            f"badges/{badge.public_id}/{token}.pdf", ContentFile(pdf, name="badge.pdf")
+        )
+    except Exception as exc:
+        # Hand the badge back so the retry (or the sweeper) can claim it at once.
+        Badge.objects.filter(pk=badge_id, render_token=token, state=Badge.State.RENDERING).update(
+            state=Badge.State.PENDING, render_lease_until=None, last_error=repr(exc)[:2000]
+        )
+        raise
+    with transaction.atomic():
+        finalised = Badge.objects.filter(
+            pk=badge_id, state=Badge.State.RENDERING, render_token=token
+        ).update(
+            state=Badge.State.ISSUED,
+            pdf=name,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            issued_at=timezone.now(),
+            render_lease_until=None,
+            last_error="",
+        )
+    if not finalised:
+        # Our lease expired and another worker finished first: our copy is surplus.
+        default_storage.delete(name)
+        return RenderOutcome(badge_id, "lost-lease")
+    logger.info("badge %s issued", badge.public_id)
+    send_issued_email_once(badge_id)
+    return RenderOutcome(badge_id, "issued")
+
+
+def rerender_issued(badge_id: int) -> bool:
+    """Replace an issued badge's PDF with a fresh render of the same snapshot."""
+    badge = Badge.objects.filter(pk=badge_id, state=Badge.State.ISSUED).first()
+    if badge is None:
+        return False
+    pdf = render_pdf_bytes(badge)
+    old_name = badge.pdf.name
+    name = default_storage.save(
+        f"badges/{badge.public_id}/{secrets.token_hex(16)}.pdf", ContentFile(pdf, name="badge.pdf")
+    )
+    swapped = Badge.objects.filter(pk=badge_id, pdf=old_name).update(
+        pdf=name, pdf_sha256=hashlib.sha256(pdf).hexdigest()
+    )
+    default_storage.delete(old_name if swapped else name)
+    return bool(swapped)
+
+
+def _claim_email(badge_id: int, field: str, extra: Q | None = None) -> Badge | None:
+    query = Badge.objects.filter(pk=badge_id, **{f"{field}__isnull": True})
+    if extra is not None:
+        query = query.filter(extra)
+    if not query.update(**{field: timezone.now()}):
+        return None
+    return Badge.objects.select_related("recipient").get(pk=badge_id)
+
+
+def send_issued_email_once(badge_id: int) -> bool:
+    from certificates.notifications import send_badge_email
+
+    badge = _claim_email(badge_id, "issued_email_sent_at", Q(state=Badge.State.ISSUED))
+    return bool(badge and send_badge_email(badge, "issued"))
+
+
+def send_revoked_email_once(badge_id: int) -> bool:
+    from certificates.notifications import send_badge_email
+
+    badge = _claim_email(badge_id, "revoked_email_sent_at", Q(state=Badge.State.REVOKED))
+    return bool(badge and send_badge_email(badge, "revoked"))
+
+
+def send_expiry_reminders(*, within: timedelta = timedelta(days=30)) -> int:
+    """E-mail each fellow whose issued badge expires within `within`, once per badge."""
+    from certificates.notifications import send_badge_email
+
+    now = timezone.now()
+    due = Badge.objects.filter(
+        state=Badge.State.ISSUED,
+        expires_at__gt=now,
+        expires_at__lte=now + within,
+        expiry_email_sent_at__isnull=True,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for badge_id in list(due):
+        badge = _claim_email(badge_id, "expiry_email_sent_at")
+        if badge and send_badge_email(badge, "expiring"):
+            sent += 1
+    return sent

@@ -1,0 +1,60 @@
+"""Celery tasks for badges. They take ids, re-fetch, and call the services; retries live here."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from certificates import issuance, publishing
+
+logger = logging.getLogger("credence.badges")
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    soft_time_limit=90,
+    time_limit=120,
+)
+def render_badge_task(self, badge_id: int) -> str:
+    """Render and issue one badge. Safe to deliver any number of times."""
+    try:
+        return publishing.render_and_publish(badge_id).result
+    except publishing.LeaseHeld as held:
+        # Another delivery is rendering it; look again once that lease would have run out.
+        raise self.retry(countdown=max(5, int(held.seconds_left) + 1), max_retries=20) from None
+    except SoftTimeLimitExceeded:
+        logger.error("badge %s render exceeded its time limit", badge_id)
+        raise self.retry(countdown=30) from None
+    except Exception as exc:
+        logger.exception("badge %s render failed (attempt %s)", badge_id, self.request.retries + 1)
+        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, soft_time_limit=90, time_limit=120)
+def rerender_badge_task(badge_id: int) -> bool:
+    return publishing.rerender_issued(badge_id)
+
+
+@shared_task(acks_late=True)
+def badge_status_changed_task(badge_id: int, notify: str | None = None) -> None:
+    """After revoke/suspend/reinstate/supersede: refresh public status, notify the fellow."""
+    from certificates import status_publishing
+
+    status_publishing.publish_status_change(badge_id)
+    if notify == "revoked":
+        publishing.send_revoked_email_once(badge_id)
+
+
+@shared_task
+def sweep_stuck_badges_task() -> int:
+    return issuance.sweep_stuck_badges()
+
+
+@shared_task
+def send_expiry_reminders_task() -> int:
+    return publishing.send_expiry_reminders()

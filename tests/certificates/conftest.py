@@ -1,0 +1,45 @@
+"""Fixtures for badge tests: a course with a badge design, and a fellow who completed it."""
+
+import pytest
+from django.utils import timezone
+
+from certificates.models import BadgeDesign
+from courses.models import CourseCompletion, CoursePage
+
+
+@pytest.fixture
+def course(site_root):
+    return site_root.add_child(
+        instance=CoursePage(
+            title="Foundations of AI Data Labeling",
+            slug="foundations",
+            summary="How expert trainers label data.",
+            estimated_minutes=90,
+        )
+    )
+
+
+@pytest.fixture
+def design(course):
+    return BadgeDesign.objects.create(
+        course=course,
+        title="Certified AI Data Labeler",
+        description="Labels data for model training to a written guideline.",
+        criteria="Passed every module quiz of the course.",
+        signatory_name="Grace Hopper",
+        signatory_title="Head of Training",
+        validity_days=365,
+    )
+
+
+@pytest.fixture
+def completion(fellow, course):
+    return CourseCompletion.objects.create(
+        user=fellow,
+        course=course,
+        completed_at=timezone.now(),
+        module_scores=[
+            {"module_id": 1, "title": "One", "score_percent": 90},
+            {"module_id": 2, "title": "Two", "score_percent": 100},
+        ],
+    )
