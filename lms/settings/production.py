@@ -23,6 +23,12 @@ if _missing:
     )
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("Production runs on PostgreSQL: DATABASE_URL must be postgres://")
+# The issuer's signing keys: named explicitly (never the in-repo default), outside the
+# repository; `manage.py issuer_keys create` writes the file, so only the name is required.
+if not env("DJANGO_ISSUER_KEYS_FILE", default=None):
+    raise ImproperlyConfigured(
+        "Production needs DJANGO_ISSUER_KEYS_FILE: the issuer key file, outside the repository"
+    )
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
