@@ -4,6 +4,7 @@
 loader in ``courses.demo.loader`` turns it into published Wagtail pages.
 """
 
+from courses.demo.ethics import COURSE as ETHICS
 from courses.demo.foundations import COURSE as FOUNDATIONS
 
 INDEX_INTRO = (
@@ -13,4 +14,4 @@ INDEX_INTRO = (
     " whole course earns a badge that anyone can verify.</p>"
 )
 
-COURSES = [FOUNDATIONS]
+COURSES = [FOUNDATIONS, ETHICS]
