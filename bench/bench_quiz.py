@@ -1,0 +1,114 @@
+"""Quiz-submission benchmark: a 20-question quiz POST against a bare Django POST.
+
+Run from the project root (SQLite in memory by default; set DATABASE_URL for PostgreSQL,
+in which case a throwaway test database "test_<name>" is created and dropped):
+
+    DJANGO_SETTINGS_MODULE=lms.settings.test .venv/bin/python bench/bench_quiz.py [N]
+
+Both requests go through the same test client, middleware and settings in the same
+process; the quiz request is a real submission (validation, grading, conditional update).
+Each quiz round starts a fresh attempt outside the timed section. The ratio, not the
+milliseconds, is the figure to compare between runs and machines.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import include, path, reverse  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+
+@require_POST
+def bare_post(request):
+    # The floor: the same middleware stack and a parsed form body, no application work.
+    return HttpResponse(str(len(request.POST)))
+
+
+urlpatterns = [path("bench/bare/", bare_post), path("", include("lms.urls"))]
+QUESTIONS = 20
+
+
+def build():
+    from wagtail.models import Page, Site
+
+    from courses import services
+    from courses.models import CourseIndexPage
+    from lms.accounts.models import User
+    from tests.factories.courses import make_course, make_module, single_choice_pool
+
+    root = Page.get_first_root_node()
+    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="bench-home"))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
+    )
+    course = make_course(index, title="Bench course")
+    module = make_module(course, questions=single_choice_pool(QUESTIONS), pass_mark_percent=100)
+    user = User.objects.create_user(email="bench@example.org", password=None, display_name="Bench")
+    services.check_enrol(user, course)
+    return user, module
+
+
+def wrong(attempt):
+    # Always one wrong answer, so the quiz is never passed and attempts can continue.
+    answers = {q["id"]: attempt.answer_key[q["id"]]["correct"][0] for q in attempt.layout}
+    first = attempt.layout[0]
+    answers[first["id"]] = next(
+        c["id"]
+        for c in first["choices"]
+        if c["id"] not in attempt.answer_key[first["id"]]["correct"]
+    )
+    return answers
+
+
+def main(n: int) -> None:
+    from courses import services
+    from courses.models import QuizAttempt
+
+    user, module = build()
+    client = Client()
+    client.force_login(user)
+    bare_times, quiz_times = [], []
+    for _ in range(n):
+        attempt = services.start_attempt(user, module)
+        data = wrong(attempt)
+        url = reverse("courses:attempt", args=[attempt.public_id])
+        started = time.perf_counter()
+        response = client.post("/bench/bare/", data)
+        bare_times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+        started = time.perf_counter()
+        response = client.post(url, data)
+        quiz_times.append(time.perf_counter() - started)
+        assert response.status_code == 303, response.status_code
+    assert QuizAttempt.objects.filter(user=user, state="submitted").count() == n
+    bare, quiz = statistics.median(bare_times), statistics.median(quiz_times)
+    print(f"database: {connection.vendor}; {n} rounds; {QUESTIONS} questions")
+    print(f"bare Django POST   median {bare * 1000:7.2f} ms")
+    print(f"quiz submission    median {quiz * 1000:7.2f} ms")
+    print(f"ratio quiz/bare    {quiz / bare:7.1f}x")
+
+
+if __name__ == "__main__":
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+            main(rounds)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
