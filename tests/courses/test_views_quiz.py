@@ -232,3 +232,27 @@ def test_preview_for_a_non_editor_is_gated(client, fellow, course_two):
     response = m2.make_preview_request(original_request=request)
     assert response.status_code in (302, 403)
     assert "SECRET-BODY" not in response.content.decode()
+
+
+def test_hostile_rationale_text(client, site_root, fellow):
+    from tests.factories.courses import make_course, make_module, preference
+
+    course = make_course(site_root)
+    module = make_module(course, questions=[preference(gold=0, rationale_min_length=5)])
+    services.check_enrol(fellow, course)
+    login(client, fellow)
+    attempt = start(client, module)
+    q = attempt.layout[0]
+    gold = attempt.answer_key[q["id"]]["correct"][0]
+    bad = client.post(submit_url(attempt), {q["id"]: gold, f"{q['id']}-rationale": "abc\x00defgh"})
+    assert bad.status_code == 400
+    assert QuizAttempt.objects.get(pk=attempt.pk).is_open
+    too_long = client.post(submit_url(attempt), {q["id"]: gold, f"{q['id']}-rationale": "x" * 5000})
+    assert too_long.status_code == 400
+    text = "<script>alert(1)</script> \u202eplain ويكيبيديا reasons"
+    ok = client.post(submit_url(attempt), {q["id"]: gold, f"{q['id']}-rationale": text})
+    assert ok.status_code == 303
+    stored = QuizAttempt.objects.get(pk=attempt.pk).answers[q["id"]]["rationale"]
+    assert "\u202e" not in stored and "ويكيبيديا" in stored
+    result = client.get(ok.url).content.decode()
+    assert "<script>alert(1)</script>" not in result and "&lt;script&gt;" in result
