@@ -121,6 +121,11 @@ WAGTAILADMIN_LOGIN_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Login forms authenticate with the key "username", not USERNAME_FIELD ("email"):
+# without this axes records every failure for username None and never locks the pair.
+AXES_USERNAME_CALLABLE = "lms.accounts.throttling.axes_username"
+# The 15 minutes run from the lockout: a user retrying while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # Behind a load balancer the client address comes from the proxy; set the number of

@@ -1,0 +1,88 @@
+"""Login throttling with django-axes: lockout, spoofed X-Forwarded-For, finite cool-off (A6)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+
+from .otp_helpers import LOGIN_URL
+
+NOW = datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def attempt(client, email, password, **headers):
+    return client.post(LOGIN_URL, {"username": email, "password": password}, **headers)
+
+
+def test_settings_are_finite_and_per_username_and_ip():
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.AXES_COOLOFF_TIME == 0.25
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+
+
+def test_sixth_attempt_is_locked_out_even_with_the_right_password(client, fellow, password):
+    with time_machine.travel(NOW, tick=False):
+        statuses = [attempt(client, fellow.email, f"wrong {i}").status_code for i in range(5)]
+        assert statuses[:4] == [200] * 4
+        response = attempt(client, fellow.email, password)
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_spoofed_forwarded_for_does_not_reset_the_count(client, fellow, password):
+    with time_machine.travel(NOW, tick=False):
+        for i in range(5):
+            attempt(client, fellow.email, f"wrong {i}", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        response = attempt(client, fellow.email, password, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == 429
+
+
+def test_changing_the_case_of_the_address_does_not_reset_the_count(client, fellow, password):
+    with time_machine.travel(NOW, tick=False):
+        for i, spelling in enumerate(["Fellow@example.org", "FELLOW@EXAMPLE.ORG"] * 3):
+            if i == 5:
+                break
+            attempt(client, f" {spelling} ", f"wrong {i}")
+        assert attempt(client, fellow.email, password).status_code == 429
+
+
+def test_another_address_from_the_same_ip_is_not_locked(client, fellow, password):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(email="b@example.org", password=password, display_name="B")
+    with time_machine.travel(NOW, tick=False):
+        for i in range(5):
+            attempt(client, fellow.email, f"wrong {i}")
+        assert attempt(client, "b@example.org", password).status_code == 302
+
+
+def test_cool_off_is_finite(client, fellow, password):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        for i in range(5):
+            attempt(client, fellow.email, f"wrong {i}")
+        assert attempt(client, fellow.email, password).status_code == 429
+        traveller.shift(timedelta(minutes=14))
+        assert attempt(client, fellow.email, password).status_code == 429
+        traveller.shift(timedelta(minutes=2))
+        response = attempt(client, fellow.email, password)
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(fellow.pk)
+
+
+@pytest.mark.django_db
+def test_lockout_page_renders_without_javascript(client):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("accounts/lockout.html", {})
+    assert "15 minutes" in html
+    assert "<script" not in html
+
+
+def test_axes_username_reads_the_login_forms_key_and_normalises(rf):
+    from lms.accounts.throttling import axes_username
+
+    assert axes_username(rf.post("/"), {"username": " Ada@Example.ORG "}) == "ada@example.org"
+    assert axes_username(rf.post("/", {"username": "B@x.org"}), None) == "b@x.org"
+    assert axes_username(rf.post("/"), {"username": None}) is None
