@@ -10,8 +10,18 @@ SECRET_KEY = "test-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Worker processes started by fault tests write e-mails where the test can count them.
+EMAIL_FILE_PATH = env("CREDENCE_TEST_EMAIL_DIR", default=None)
+if EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# Test-only hook: a render waits while this file exists, so a test can kill a worker
+# at a known point (THREATS F4/F5).
+CREDENCE_RENDER_PAUSE_FILE = env("CREDENCE_RENDER_PAUSE_FILE", default=None)
+CREDENCE_RENDER_LEASE_SECONDS = env.int("CREDENCE_RENDER_LEASE_SECONDS", default=180)
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-static-"))  # noqa: F405
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-media-"))  # noqa: F405
+MEDIA_ROOT = Path(  # noqa: F405
+    env("DJANGO_MEDIA_ROOT", default=None) or tempfile.mkdtemp(prefix="credence-test-media-")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -21,5 +31,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # with CELERY_TASK_ALWAYS_EAGER=0 in their environment.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
-CREDENCE_ISSUER_KEYS_FILE = str(Path(tempfile.mkdtemp(prefix="credence-test-keys-")) / "keys.json")  # noqa: F405
+CREDENCE_ISSUER_KEYS_FILE = env("DJANGO_ISSUER_KEYS_FILE", default=None) or str(
+    Path(tempfile.mkdtemp(prefix="credence-test-keys-")) / "keys.json"  # noqa: F405
+)
 LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405

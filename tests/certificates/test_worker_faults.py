@@ -1,0 +1,239 @@
+"""Issuance against the real services: PostgreSQL, a private Redis, real Celery workers.
+
+THREATS F1 (Redis down at completion), F4/F5 (worker killed mid-render), F6 (duplicate
+delivery). "Issued exactly once" means one issued Badge row, one stored PDF and one
+"badge ready" e-mail.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from kombu import pools as kombu_pools
+
+from certificates import issuance
+from certificates.models import Badge, BadgeDesign
+from courses import services
+from courses.models import CourseCompletion, QuizAttempt
+from lms.celery import app as celery_app
+from tests.courses.conftest import right_answers
+from tests.factories.courses import make_course_with_modules
+from tests.support.services import CeleryWorker, RedisServer, wait_for
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LEASE_SECONDS = 4
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_dirs(tmp_path, settings):
+    dirs = {name: tmp_path / name for name in ("media", "mail", "logs")}
+    for path in dirs.values():
+        path.mkdir()
+    dirs["pause"] = tmp_path / "pause-render"
+    settings.MEDIA_ROOT = str(dirs["media"])
+    return dirs
+
+
+@pytest.fixture
+def producer(redis_server, settings):
+    """Point this process's Celery app at the private Redis, publishing for real."""
+    saved = {
+        "broker_url": celery_app.conf.broker_url,
+        "task_always_eager": celery_app.conf.task_always_eager,
+    }
+
+    def reset_pools():
+        # Drop every cached connection and producer pool, so the next publish connects
+        # to the broker now configured.
+        kombu_pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    reset_pools()
+    yield
+    celery_app.conf.update(**saved)
+    reset_pools()
+
+
+@pytest.fixture
+def start_worker(redis_server, fault_dirs):
+    workers: list[CeleryWorker] = []
+    db = connection.settings_dict
+
+    def start(*, concurrency: int = 1) -> CeleryWorker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "lms.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": redis_server.url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_VISIBILITY_TIMEOUT": str(LEASE_SECONDS),
+            "CREDENCE_RENDER_LEASE_SECONDS": str(LEASE_SECONDS),
+            "CREDENCE_RENDER_PAUSE_FILE": str(fault_dirs["pause"]),
+            "DJANGO_MEDIA_ROOT": str(fault_dirs["media"]),
+            "CREDENCE_TEST_EMAIL_DIR": str(fault_dirs["mail"]),
+        }
+        worker = CeleryWorker(
+            env,
+            fault_dirs["logs"] / f"worker{len(workers)}.log",
+            name=f"w{len(workers)}-{os.getpid()}",
+            concurrency=concurrency,
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def course_with_badge(site_root):
+    course, modules = make_course_with_modules(site_root, modules=1, questions=2)
+    BadgeDesign.objects.create(
+        course=course,
+        title="Certified AI Data Labeler",
+        description="Labels data to a written guideline.",
+        criteria="Passed every module quiz.",
+        signatory_name="Grace Hopper",
+        signatory_title="Head of Training",
+    )
+    return course, modules
+
+
+def complete_course_through_the_site(client, fellow, course, module):
+    """The fellow's real requests: enrol, start the quiz, submit right answers."""
+    client.force_login(fellow)
+    assert client.post(reverse("courses:enrol", args=[course.pk])).status_code in (302, 303)
+    started = client.post(reverse("courses:start_quiz", args=[module.pk]))
+    attempt = QuizAttempt.objects.get(public_id=started.url.rstrip("/").split("/")[-1])
+    began = time.monotonic()
+    response = client.post(
+        reverse("courses:attempt", args=[attempt.public_id]), right_answers(attempt)
+    )
+    elapsed = time.monotonic() - began
+    assert response.status_code == 303, response.content[:300]
+    assert CourseCompletion.objects.filter(user=fellow, course=course).exists()
+    return elapsed
+
+
+def badge_issued(fellow):
+    return Badge.objects.filter(recipient=fellow, state=Badge.State.ISSUED).first()
+
+
+def assert_issued_exactly_once(fellow, fault_dirs):
+    assert Badge.objects.filter(recipient=fellow).count() == 1
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.state == Badge.State.ISSUED
+    pdfs = list((Path(fault_dirs["media"]) / "badges" / badge.public_id).glob("*.pdf"))
+    assert [p.name for p in pdfs] == [Path(badge.pdf.name).name]
+    assert pdfs[0].read_bytes().startswith(b"%PDF-")
+    ready_mails = [
+        f
+        for f in Path(fault_dirs["mail"]).iterdir()
+        if "Your badge is ready" in f.read_text(errors="replace")
+    ]
+    assert len(ready_mails) == 1
+    return badge
+
+
+def test_completion_yields_one_issued_badge_through_a_real_worker(
+    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    course, modules = course_with_badge
+    start_worker()
+    complete_course_through_the_site(client, fellow, course, modules[0])
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def test_redis_down_at_completion_then_issued_after_restart(
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
+):
+    course, modules = course_with_badge
+    redis_server.stop()
+    elapsed = complete_course_through_the_site(client, fellow, course, modules[0])
+    # A hang guard, not a benchmark: publishing gives up after its 1 s connect timeout.
+    assert elapsed < 10
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.state == Badge.State.PENDING
+    my_badges = client.get(reverse("certificates:my_badges")).content.decode()
+    assert "being prepared" in my_badges.lower()
+
+    redis_server.start()
+    start_worker()
+    assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def test_worker_killed_mid_render_issues_exactly_once_after_restart(
+    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    course, modules = course_with_badge
+    fault_dirs["pause"].touch()
+    first = start_worker()
+    complete_course_through_the_site(client, fellow, course, modules[0])
+    wait_for(
+        lambda: Badge.objects.filter(recipient=fellow, state=Badge.State.RENDERING).exists(),
+        timeout=60,
+        what="the worker to claim the badge",
+    )
+    first.kill()
+    fault_dirs["pause"].unlink()
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.state == Badge.State.RENDERING and not badge.pdf
+
+    start_worker()
+    # The unacknowledged message comes back after the visibility timeout; the sweeper
+    # also re-queues once the dead worker's lease has run out. Either may win; both
+    # together must still issue once.
+    time.sleep(LEASE_SECONDS + 0.5)
+    issuance.sweep_stuck_badges(pending_after=timedelta(0))
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    time.sleep(LEASE_SECONDS + 1)  # let any second delivery run to its no-op
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def test_the_same_task_delivered_twice_concurrently_issues_once(
+    fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    course, _modules = course_with_badge
+    CourseCompletion.objects.create(user=fellow, course=course, completed_at=timezone.now())
+    fault_dirs["pause"].touch()
+    start_worker(concurrency=2)
+    badge = issuance.issue_badge(recipient=fellow, course=course, score_percent=100)
+    # issue_badge queued one delivery on commit (autocommit here); send a second at once.
+    assert issuance.enqueue_render(badge.pk)
+    wait_for(
+        lambda: Badge.objects.filter(pk=badge.pk, state=Badge.State.RENDERING).exists(),
+        timeout=60,
+        what="a worker to claim the badge",
+    )
+    time.sleep(1)  # both deliveries are now inside the worker pool
+    fault_dirs["pause"].unlink()
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    time.sleep(LEASE_SECONDS + 2)  # the losing delivery retries after the lease and no-ops
+    assert_issued_exactly_once(fellow, fault_dirs)
