@@ -20,7 +20,6 @@ from kombu import pools as kombu_pools
 
 from certificates import issuance
 from certificates.models import Badge, BadgeDesign
-from courses import services
 from courses.models import CourseCompletion, QuizAttempt
 from lms.celery import app as celery_app
 from tests.courses.conftest import right_answers
