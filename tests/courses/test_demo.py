@@ -315,6 +315,67 @@ def test_invalid_content_fails_loudly_and_writes_nothing(db, monkeypatch):
 
 
 def test_second_run_query_count_is_bounded(first_output, django_assert_max_num_queries):
-    # Unchanged pages are compared, not rewritten: a fixed number of reads per page.
-    with django_assert_max_num_queries(150):
+    # Unchanged pages are compared, not rewritten: about four reads per page (53 measured).
+    with django_assert_max_num_queries(80):
         run_load_demo()
+
+
+def gold_answer(key: dict, spec_value: dict):
+    """What a fellow who knows the material would submit, in grading's answer shapes."""
+    kind = key["type"]
+    if kind in ("single_choice", "label_item"):
+        return key["correct"][0]
+    if kind == "preference_ranking":
+        return {"choice": key["correct"][0], "rationale": "Correctness decides it here."}
+    if kind == "multiple_select":
+        return list(key["correct"])
+    if kind == "true_false":
+        return key["correct"]
+    if key["match"] == "number":
+        return str(spec_value["number"])
+    return spec_value["accepted_answers"][-1].upper()  # case must not matter
+
+
+@pytest.mark.xfail(
+    raises=AttributeError,
+    strict=True,
+    reason=(
+        "courses.grading._freeze_one reads short_answer accepted_answers as plain strings,"
+        " but Wagtail stores a saved ListBlock as [{'type': 'item', 'value': ...}] (as"
+        " the admin and load_demo save it); it needs grading._list_items() there."
+        " Remove this marker with that fix."
+    ),
+)
+def test_the_loaded_quizzes_grade_gold_answers_as_full_marks(first_output):
+    from courses.grading import freeze_quiz, grade_attempt
+
+    specs = {module.slug: module for _, module in all_modules()}
+    for page in ModulePage.objects.filter(slug__in=specs):
+        pool = list(page.quiz_questions.raw_data)
+        layout, keys = freeze_quiz(pool, shuffle_questions=False, shuffle_choices=False)
+        assert len(layout) == len(specs[page.slug].questions)
+        answers = {
+            shown["id"]: gold_answer(keys[shown["id"]], question["value"])
+            for shown, question in zip(layout, specs[page.slug].questions, strict=True)
+        }
+        grade = grade_attempt(layout, keys, answers, pass_mark_percent=page.pass_mark_percent)
+        assert grade.percent == 100, page.slug
+        assert not grade.review_sections()
+
+
+def test_a_fellow_can_read_a_course_and_a_lesson(first_output, client):
+    from courses.services import check_enrol
+
+    fellow = get_user_model().objects.get(email=FELLOW_EMAIL)
+    client.force_login(fellow)
+    course = CoursePage.objects.get(slug="foundations-of-ai-data-labeling")
+    response = client.get(course.url)
+    assert response.status_code == 200
+    assert "What AI trainers do" in response.content.decode()
+    check_enrol(fellow, course)
+    module = ModulePage.objects.child_of(course).order_by("path").first()
+    response = client.get(module.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Two kinds of training work" in html
+    assert 'id="two-kinds-of-work"' in html
