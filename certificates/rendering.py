@@ -8,7 +8,9 @@ other URL (http, https, file, data, relative) stops the render with FatalURLFetc
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import gc
 import logging
 import mimetypes
 import threading
@@ -160,7 +162,17 @@ def _sniff_image(body: bytes, name: str) -> str:
 @cache
 def font_config() -> FontConfiguration:
     """One FontConfiguration per process: a new one per render leaks memory and costs ~8 ms."""
+    atexit.register(_release_fonts)
     return FontConfiguration()
+
+
+def _release_fonts() -> None:
+    # Free the Pango/fontconfig objects while the libraries are still usable: left to the
+    # interpreter's final garbage collection, cffi unrefs them too late and the process
+    # ends with a segmentation fault (seen at exit of a script that rendered badges).
+    _stylesheets.cache_clear()
+    font_config.cache_clear()
+    gc.collect()
 
 
 @cache
