@@ -182,13 +182,15 @@ def _point_default_site_at(index: CourseIndexPage) -> None:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         site = Site(is_default_site=True)
+    before = (site.root_page_id, site.site_name, site.hostname, site.port)
     site.root_page = index
     site.site_name = settings.WAGTAIL_SITE_NAME
     # Use SITE_URL's host so admin "view live" links work, unless another site has it.
     if not Site.objects.filter(hostname=hostname, port=port).exclude(pk=site.pk).exists():
         site.hostname, site.port = hostname, port
-    site.full_clean()
-    site.save()
+    if site.pk is None or before != (site.root_page_id, site.site_name, site.hostname, site.port):
+        site.full_clean()
+        site.save()
 
 
 def _remove_wagtail_welcome_page() -> None:
@@ -288,12 +290,16 @@ def _ensure_account(email: str, name: str, *, superuser: bool, reset: bool) -> A
         result.created = True
     else:
         result.display_name = user.display_name
+        changed = False
         if reset:
             result.password = _new_password()
             user.set_password(result.password)
+            changed = True
         if superuser and not (user.is_staff and user.is_superuser and user.is_active):
             user.is_staff = user.is_superuser = user.is_active = True
-        user.save()
+            changed = True
+        if changed:
+            user.save()
     if superuser:
         _ensure_second_factor(user, result, reset=reset)
     return result
