@@ -193,6 +193,7 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason[:500]
         locked.save(update_fields=["state", "revoked_at", "revocation_reason"])
+        _set_status_bit(locked, "revocation", True)
         transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
     logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
     return locked
@@ -208,6 +209,7 @@ def suspend_badge(badge: Badge, *, by=None) -> Badge:
         locked.state = Badge.State.SUSPENDED
         locked.suspended_at = timezone.now()
         locked.save(update_fields=["state", "suspended_at"])
+        _set_status_bit(locked, "suspension", True)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
 
@@ -222,6 +224,7 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
         locked.state = Badge.State.ISSUED
         locked.suspended_at = None
         locked.save(update_fields=["state", "suspended_at"])
+        _set_status_bit(locked, "suspension", False)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
 
@@ -242,6 +245,9 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         design = BadgeDesign.objects.select_related("course").get(course=old.course)
         old.state = Badge.State.SUPERSEDED
         old.save(update_fields=["state"])
+        # Outside verifiers read a superseded credential as revoked (the replacement is
+        # the one to present); our own verdict says "Superseded by ...".
+        _set_status_bit(old, "revocation", True)
         new = _create_pending_badge(
             recipient=old.recipient,
             design=design,
@@ -279,6 +285,42 @@ def rerender_course_badges(course) -> int:
             rerender_badge_task.apply_async(args=[badge_id], retry=False)
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not queue re-render of badge %s: %s", badge_id, exc)
+    return len(ids)
+
+
+def _set_status_bit(badge: Badge, purpose: str, value: bool) -> None:
+    """Flip the badge's bit in the signed status list, in the caller's transaction, and
+    purge its cached public page as soon as that transaction commits."""
+    from certificates import status_publishing
+    from certificates.credentials import CredentialUnavailable
+
+    if badge.status_index is not None:
+        try:
+            status_publishing.set_status_bit(badge.status_index, purpose, value)
+        except CredentialUnavailable as error:
+            raise IssuanceError(f"The status list cannot be re-signed: {error}") from error
+    public_id = badge.public_id
+    transaction.on_commit(lambda: status_publishing.purge_badge_page(public_id))
+
+
+def queue_reissue_for_compromised_key(key_id: str) -> int:
+    """Queue a fresh signature (same badge, same status index, the active key, a new PDF)
+    for every issued or suspended badge that `key_id` signed. Call after marking the key
+    compromised. Safe to call twice: re-signing a badge no longer signed by the key does
+    nothing. Returns the number queued."""
+    from certificates.tasks import resign_badge_task
+
+    ids = list(
+        Badge.objects.filter(
+            signing_key_id=key_id, state__in=[Badge.State.ISSUED, Badge.State.SUSPENDED]
+        ).values_list("pk", flat=True)
+    )
+    for badge_id in ids:
+        try:
+            resign_badge_task.apply_async(args=[badge_id, key_id], retry=False)
+        except Exception as exc:  # noqa: BLE001 - the command can be run again
+            logger.warning("could not queue re-signing of badge %s: %s", badge_id, exc)
+    logger.info("queued %d badges signed by compromised key %s for re-issue", len(ids), key_id)
     return len(ids)
 
 

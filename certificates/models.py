@@ -21,6 +21,10 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(PUBLIC_ID_BYTES)
 
 
+def new_recipient_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class BadgeDesign(index.Indexed, models.Model):
     """How a course's badge looks and what it says. Edited in the Wagtail admin as a snippet.
 
@@ -136,6 +140,24 @@ class Badge(models.Model):
 
     pdf = models.FileField(upload_to="badges/", blank=True, max_length=255)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # Hashes of PDFs this badge was issued as before a re-render replaced the file: a fellow
+    # may still hold one, and it is as genuine as the current one.
+    earlier_pdf_sha256 = models.JSONField(default=list, blank=True)
+
+    # Open Badges 3.0. The recipient is identified in the credential by a salted hash of
+    # the lower-cased e-mail; the salt is per badge so two badges of one fellow cannot be
+    # linked by their hashes.
+    recipient_salt = models.CharField(max_length=32, default=new_recipient_salt, editable=False)
+    # The badge's one index in the status lists (the same index in the revocation list,
+    # which its credential names, and in the suspension list). Random, so neighbouring
+    # indexes reveal nothing; unique so two badges can never share a bit.
+    status_index = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    credential = models.JSONField(null=True, blank=True)
+    signing_key_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # sha256 of the credential's canonical JSON when its proof was last verified, and when:
+    # a public lookup compares hashes instead of re-running RDFC canonicalisation.
+    credential_sha256 = models.CharField(max_length=64, blank=True)
+    credential_verified_at = models.DateTimeField(null=True, blank=True)
 
     # Rendering lease: a worker claims the badge by writing a token and a deadline in one
     # conditional UPDATE; another delivery of the same task cannot claim it until the
@@ -175,7 +197,8 @@ class Badge(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.snapshot.get('badge_title', 'Badge')} — {self.snapshot.get('recipient_name', '')}"
+        title = self.snapshot.get("badge_title", "Badge")
+        return f"{title} — {self.snapshot.get('recipient_name', '')}"
 
     @property
     def is_preparing(self) -> bool:
@@ -184,3 +207,24 @@ class Badge(models.Model):
     @property
     def is_expired(self) -> bool:
         return bool(self.expires_at and self.expires_at <= timezone.now())
+
+
+class StatusList(models.Model):
+    """One W3C Bitstring Status List per purpose: the signed list credential we serve.
+
+    The bits live inside the signed credential (encodedList); every change decodes them,
+    sets one bit and re-signs, in the transaction that changes the badge, under a row lock.
+    """
+
+    class Purpose(models.TextChoices):
+        REVOCATION = "revocation", "Revocation"
+        SUSPENSION = "suspension", "Suspension"
+
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, unique=True)
+    credential = models.JSONField()
+    # Strong validator for conditional GETs: sha256 of the served bytes.
+    etag = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} status list"

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -98,10 +98,62 @@ def _pause_for_tests() -> None:
         time.sleep(0.05)
 
 
+def ensure_status_index(badge_id: int) -> int:
+    """The badge's status-list index, allocated at random on first call and never changed:
+    a task that runs twice finds the index the first run wrote. The unique constraint on
+    the column decides between two badges drawing the same index."""
+    from certificates.ob3.status_list import MIN_ENTRIES, StatusListFull, allocate_index
+
+    for attempt in range(12):
+        current = Badge.objects.filter(pk=badge_id).values_list("status_index", flat=True).get()
+        if current is not None:
+            return current
+        if attempt < 4:
+            candidate = secrets.randbelow(MIN_ENTRIES)
+        else:
+            # Repeated collisions mean the list is filling up: draw among the free ones.
+            taken = set(
+                Badge.objects.exclude(status_index=None).values_list("status_index", flat=True)
+            )
+            candidate = allocate_index(taken)
+        try:
+            with transaction.atomic():
+                Badge.objects.filter(pk=badge_id, status_index__isnull=True).update(
+                    status_index=candidate
+                )
+        except IntegrityError:
+            continue
+    raise StatusListFull("could not allocate a status-list index")
+
+
+def _credential_attachment(credential: dict):
+    from certificates.credentials import CREDENTIAL_FILENAME, credential_bytes
+    from certificates.rendering import PdfAttachment
+
+    return PdfAttachment(
+        filename=CREDENTIAL_FILENAME,
+        data=credential_bytes(credential),
+        mime_type="application/json",
+        description="Signed Open Badges 3.0 credential (verify it with any OB 3.0 verifier)",
+        # The credential is what the printed page renders: its source.
+        relationship="Source",
+    )
+
+
 def render_pdf_bytes(badge: Badge) -> bytes:
+    """The badge's PDF with its signed credential (badge.credential) attached, if any."""
     from certificates.rendering import render_badge_pdf
 
-    return render_badge_pdf(BadgeSnapshot.from_dict(badge.snapshot))
+    attachments = [_credential_attachment(badge.credential)] if badge.credential else []
+    return render_badge_pdf(BadgeSnapshot.from_dict(badge.snapshot), attachments=attachments)
+
+
+def sign_badge(badge: Badge):
+    """Allocate the badge's status index (idempotently) and sign its credential."""
+    from certificates.credentials import recipient_email_of, sign_and_check
+
+    badge.status_index = ensure_status_index(badge.pk)
+    return sign_and_check(badge, recipient_email=recipient_email_of(badge))
 
 
 def render_and_publish(badge_id: int) -> RenderOutcome:
@@ -115,7 +167,7 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
     token = claim_for_render(badge_id)
     if token is None:
         return RenderOutcome(badge_id, "already-done")
-    badge = Badge.objects.get(pk=badge_id)
+    badge = Badge.objects.select_related("recipient").get(pk=badge_id)
     if not has_earned(badge):
         logger.warning(
             "SECURITY: badge %s has no completion behind it; not issuing", badge.public_id
@@ -129,6 +181,8 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
         return RenderOutcome(badge_id, "not-earned")
     try:
         _pause_for_tests()
+        signed = sign_badge(badge)
+        badge.credential = signed.credential  # attached to the PDF by render_pdf_bytes
         pdf = render_pdf_bytes(badge)
         name = default_storage.save(
             f"badges/{badge.public_id}/{token}.pdf", ContentFile(pdf, name="badge.pdf")
@@ -149,6 +203,7 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
             issued_at=timezone.now(),
             render_lease_until=None,
             last_error="",
+            **signed.row_fields(),
         )
     if not finalised:
         # Our lease expired and another worker finished first: our copy is surplus.
@@ -165,15 +220,51 @@ def rerender_issued(badge_id: int) -> bool:
     if badge is None:
         return False
     pdf = render_pdf_bytes(badge)
+    return _replace_pdf(badge, pdf)
+
+
+def _replace_pdf(badge: Badge, pdf: bytes, **fields) -> bool:
+    """Point the badge at a new PDF if nobody replaced it meanwhile. The old PDF's hash is
+    kept: a fellow may hold that copy, and it stays genuine."""
     old_name = badge.pdf.name
     name = default_storage.save(
         f"badges/{badge.public_id}/{secrets.token_hex(16)}.pdf", ContentFile(pdf, name="badge.pdf")
     )
-    swapped = Badge.objects.filter(pk=badge_id, pdf=old_name).update(
-        pdf=name, pdf_sha256=hashlib.sha256(pdf).hexdigest()
+    earlier = list(badge.earlier_pdf_sha256 or [])
+    if badge.pdf_sha256 and badge.pdf_sha256 not in earlier:
+        earlier.append(badge.pdf_sha256)
+    swapped = Badge.objects.filter(pk=badge.pk, pdf=old_name).update(
+        pdf=name, pdf_sha256=hashlib.sha256(pdf).hexdigest(), earlier_pdf_sha256=earlier, **fields
     )
     default_storage.delete(old_name if swapped else name)
     return bool(swapped)
+
+
+def resign_badge(badge_id: int, compromised_key_id: str) -> bool:
+    """Re-issue a badge signed by a compromised key: same badge, same status index, a new
+    credential signed by the active key, a new PDF carrying it. Does nothing (returns
+    False) if the badge is no longer issued/suspended or no longer signed by that key."""
+    badge = (
+        Badge.objects.select_related("recipient")
+        .filter(
+            pk=badge_id,
+            signing_key_id=compromised_key_id,
+            state__in=[Badge.State.ISSUED, Badge.State.SUSPENDED],
+        )
+        .first()
+    )
+    if badge is None:
+        return False
+    signed = sign_badge(badge)
+    badge.credential = signed.credential
+    pdf = render_pdf_bytes(badge)
+    done = _replace_pdf(badge, pdf, **signed.row_fields())
+    if done:
+        from certificates.status_publishing import purge_badge_page
+
+        purge_badge_page(badge.public_id)
+        logger.info("badge %s re-signed with key %s", badge.public_id, signed.key_id)
+    return done
 
 
 def _claim_email(badge_id: int, field: str, extra: Q | None = None) -> Badge | None:

@@ -1,20 +1,143 @@
-"""Making a badge's status change visible to outside verifiers."""
+"""Making a badge's status visible to outside verifiers: the signed status lists and the page cache.
+
+A status bit is set, and its list re-signed, inside the transaction that changes the
+badge (the list row is locked), so the served list and the badge row agree the moment
+that transaction commits. The cached public page and JSON of the badge are purged on
+commit, synchronously, and again by the Celery task, so neither depends on the other.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import secrets
+
+from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.models import Badge, StatusList
+from certificates.ob3 import credential as ob3
+from certificates.ob3 import status_list
+from certificates.ob3.status_list import Bitstring, StatusPurpose
+
+logger = logging.getLogger("credence.badges")
+
+
+# --- status lists -------------------------------------------------------------------
+
+
+def _signed_fields(purpose: StatusPurpose, bits: Bitstring) -> dict:
+    from certificates.credentials import issuer_keys
+
+    loaded = issuer_keys()
+    unsigned = status_list.build_status_list_credential(
+        site_url=settings.SITE_URL,
+        issuer_did=loaded.did,
+        purpose=purpose,
+        bits=bits,
+        valid_from=timezone.now(),
+    )
+    signed = ob3.sign_credential(unsigned, loaded.ring.active)
+    return {
+        "credential": signed,
+        "etag": hashlib.sha256(served_bytes(signed)).hexdigest(),
+        "updated_at": timezone.now(),
+    }
+
+
+def served_bytes(credential: dict) -> bytes:
+    return json.dumps(credential, separators=(",", ":")).encode("utf-8")
+
+
+def _locked_list(purpose: StatusPurpose) -> StatusList:
+    """The purpose's list row, locked for the rest of the transaction; created when missing."""
+    row = StatusList.objects.select_for_update().filter(purpose=purpose).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                StatusList.objects.create(purpose=purpose, **_signed_fields(purpose, Bitstring()))
+        except IntegrityError:
+            pass  # another transaction created it first
+        row = StatusList.objects.select_for_update().get(purpose=purpose)
+    return row
+
+
+def get_status_list(purpose: StatusPurpose) -> StatusList:
+    """The purpose's list as served (created, empty and signed, on first use)."""
+    row = StatusList.objects.filter(purpose=purpose).first()
+    if row is None:
+        with transaction.atomic():
+            row = _locked_list(purpose)
+    return row
+
+
+def set_status_bit(index: int, purpose: StatusPurpose, value: bool) -> None:
+    """Set or clear one badge's bit and re-sign the list. Must run inside the transaction
+    that changes the badge. A revocation bit cannot be cleared (StatusListError)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("set_status_bit must run inside the badge's transaction")
+    row = _locked_list(purpose)
+    bits = Bitstring.decode(row.credential["credentialSubject"]["encodedList"])
+    if bits.get(index) == value:
+        return
+    status_list.set_status(bits, index, purpose, value)
+    for name, field_value in _signed_fields(purpose, bits).items():
+        setattr(row, name, field_value)
+    row.save(update_fields=["credential", "etag", "updated_at"])
+
+
+def resign_status_lists() -> None:
+    """Re-sign both lists with the active key (after a key is marked compromised, a list
+    signed by it would make every badge's status check fail)."""
+    with transaction.atomic():
+        for purpose in status_list.STATUS_PURPOSES:
+            row = _locked_list(purpose)
+            bits = Bitstring.decode(row.credential["credentialSubject"]["encodedList"])
+            for name, field_value in _signed_fields(purpose, bits).items():
+                setattr(row, name, field_value)
+            row.save(update_fields=["credential", "etag", "updated_at"])
+
+
+def status_lists_by_url() -> dict[str, dict]:
+    """Every signed list keyed by its URL, as `ob3.verify_credential` wants them."""
+    return {
+        status_list.status_list_url(settings.SITE_URL, purpose): get_status_list(purpose).credential
+        for purpose in status_list.STATUS_PURPOSES
+    }
+
+
+# --- cached public page and JSON ------------------------------------------------------
 
 
 def badge_page_cache_key(public_id: str) -> str:
     return f"badge-page:{public_id}"
 
 
+def badge_json_cache_key(public_id: str) -> str:
+    return badge_page_cache_key(public_id) + ":json"
+
+
+def badge_generation_key(public_id: str) -> str:
+    # A cached entry records the generation it was computed under; a purge moves the
+    # generation on, so an entry computed from a read that raced the purge is never used.
+    return badge_page_cache_key(public_id) + ":gen"
+
+
+def purge_badge_page(public_id: str) -> None:
+    """Forget the cached public page and JSON of one badge. Never raises: a cache outage
+    must not undo a revocation (the entries also expire on their own within minutes)."""
+    try:
+        cache.set(badge_generation_key(public_id), secrets.token_hex(8), timeout=None)
+        cache.delete_many([badge_page_cache_key(public_id), badge_json_cache_key(public_id)])
+    except Exception as exc:  # noqa: BLE001 - any cache failure
+        logger.warning("could not purge the cached page of badge %s: %s", public_id, exc)
+
+
 def publish_status_change(badge_id: int) -> None:
     """Purge the cached public page of the badge so its new status shows at once."""
-    from certificates.models import Badge
-
     public_id = Badge.objects.filter(pk=badge_id).values_list("public_id", flat=True).first()
     if public_id:
-        cache.delete_many(
-            [badge_page_cache_key(public_id), badge_page_cache_key(public_id) + ":json"]
-        )
+        purge_badge_page(public_id)

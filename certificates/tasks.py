@@ -40,6 +40,12 @@ def rerender_badge_task(badge_id: int) -> bool:
     return publishing.rerender_issued(badge_id)
 
 
+@shared_task(acks_late=True, soft_time_limit=90, time_limit=120, max_retries=5)
+def resign_badge_task(badge_id: int, compromised_key_id: str) -> bool:
+    """Re-sign (and re-render) a badge whose key was marked compromised. Safe to run twice."""
+    return publishing.resign_badge(badge_id, compromised_key_id)
+
+
 @shared_task(acks_late=True)
 def badge_status_changed_task(badge_id: int, notify: str | None = None) -> None:
     """After revoke/suspend/reinstate/supersede: refresh public status, notify the fellow."""

@@ -34,4 +34,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CREDENCE_ISSUER_KEYS_FILE = env("DJANGO_ISSUER_KEYS_FILE", default=None) or str(
     Path(tempfile.mkdtemp(prefix="credence-test-keys-")) / "keys.json"  # noqa: F405
 )
+# Create that key ring on first use, as development does (production must be given one).
+CREDENCE_ISSUER_KEYS_AUTOCREATE = True
 LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405
