@@ -108,7 +108,8 @@ def test_from_dict_rejects_unknown_fields():
         "Łukasz Żółć-O'Brien",
         "王小明",
         "प्रियंका क्षत्रिय",
-        "山田 太郎",  # Japanese: falls back to the CJK font
+        "山田 太郎",  # Japanese and Korean use the same (Simplified Chinese) CJK font
+        "김민준",
     ],
 )
 def test_names_come_out_as_text(name):
