@@ -207,19 +207,29 @@ def module_queryset():
     )
 
 
-def _ref(module, request=None, with_urls: bool = True) -> PageRef:
+# The columns a PageRef needs. Modules are read as plain rows, not page instances:
+# building a Wagtail page object costs more than the rest of the row's work together,
+# and a course page lists every module.
+_MODULE_COLUMNS = ("pk", "title", "slug", "path", "is_free_to_open", "quiz_is_empty")
+
+
+def _ref(row: dict, parent_url: str = "") -> PageRef:
     return PageRef(
-        id=module.pk,
-        title=module.title,
-        url=(module.get_url(request) or "") if with_urls else "",
-        is_free_to_open=module.is_free_to_open,
-        has_quiz=not module.quiz_is_empty,
+        id=row["pk"],
+        title=row["title"],
+        # A module is a direct child of its course, so its URL is the course's plus its slug.
+        url=f"{parent_url}{row['slug']}/" if parent_url else "",
+        is_free_to_open=row["is_free_to_open"],
+        has_quiz=not row["quiz_is_empty"],
     )
 
 
 def module_refs(course, request=None, *, with_urls: bool = True) -> list[PageRef]:
     """Live modules of `course` in order, as PageRefs. One query."""
-    return [_ref(m, request, with_urls) for m in module_queryset().child_of(course)]
+    parent_url = (course.get_url(request) or "") if with_urls else ""
+    return [
+        _ref(row, parent_url) for row in module_queryset().child_of(course).values(*_MODULE_COLUMNS)
+    ]
 
 
 def is_editor_of(user, page) -> bool:
@@ -247,11 +257,13 @@ def load_gate_inputs_many(
     by_parent_path: dict[str, list[PageRef]] = {c.path: [] for c in courses}
     where = reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses))
     module_ids = []
-    for module in module_queryset().filter(where):
-        parent_path = module.path[: -module.steplen]
+    course_urls = {c.path: c.get_url(request) or "" for c in courses}
+    steplen = courses[0].steplen
+    for row in module_queryset().filter(where).values(*_MODULE_COLUMNS):
+        parent_path = row["path"][:-steplen]
         if parent_path in by_parent_path:
-            by_parent_path[parent_path].append(_ref(module, request))
-            module_ids.append(module.pk)
+            by_parent_path[parent_path].append(_ref(row, course_urls[parent_path]))
+            module_ids.append(row["pk"])
     prerequisites: dict[int, list[PageRef]] = {c.pk: [] for c in courses}
     through = CoursePage.prerequisites.through.objects.filter(
         from_coursepage_id__in=prerequisites, to_coursepage__live=True
@@ -281,7 +293,7 @@ def load_gate_inputs_many(
         )
     return {
         c.pk: GateInputs(
-            course=PageRef(id=c.pk, title=c.title, url=c.get_url(request) or ""),
+            course=PageRef(id=c.pk, title=c.title, url=course_urls[c.path]),
             modules=by_parent_path[c.path],
             prerequisites=prerequisites[c.pk],
             completed_course_ids=completed,

@@ -102,7 +102,11 @@ def _freeze_one(
             key["tolerance"] = abs(value.get("tolerance") or 0.0)
         else:
             key["accepted"] = sorted(
-                {normalise_text(a) for a in value.get("accepted_answers") or [] if a.strip()}
+                {
+                    normalise_text(a)
+                    for a in _list_items(value.get("accepted_answers"))
+                    if isinstance(a, str) and a.strip()
+                }
             )
     else:
         raise ValueError(f"Unknown question type: {kind!r}")

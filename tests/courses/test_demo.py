@@ -346,16 +346,6 @@ def gold_answer(key: dict, spec_value: dict):
     return spec_value["accepted_answers"][-1].upper()  # case must not matter
 
 
-@pytest.mark.xfail(
-    raises=AttributeError,
-    strict=True,
-    reason=(
-        "courses.grading._freeze_one reads short_answer accepted_answers as plain strings,"
-        " but Wagtail stores a saved ListBlock as [{'type': 'item', 'value': ...}] (as"
-        " the admin and load_demo save it); it needs grading._list_items() there."
-        " Remove this marker with that fix."
-    ),
-)
 def test_the_loaded_quizzes_grade_gold_answers_as_full_marks(first_output):
     from courses.grading import freeze_quiz, grade_attempt
 

@@ -85,6 +85,17 @@ def test_short_text_accepts_listed_answers_ignoring_case_and_space(typed, ok):
     assert grade_one(block, lambda q: typed).is_correct is ok
 
 
+def test_short_text_reads_accepted_answers_as_wagtail_stores_them():
+    """A ListBlock saved by the admin is [{"type": "item", "value": ...}], not strings."""
+    block = short_text(accepted=())
+    block["value"]["accepted_answers"] = [
+        {"type": "item", "value": "Reward model", "id": "a1"},
+        {"type": "item", "value": "Preference model", "id": "a2"},
+    ]
+    assert grade_one(block, lambda q: "preference MODEL").is_correct is True
+    assert grade_one(block, lambda q: "value model").is_correct is False
+
+
 @pytest.mark.parametrize(
     ("typed", "ok"),
     [
