@@ -298,6 +298,20 @@ def badge_html(snapshot: BadgeSnapshot, *, compact: bool = False) -> str:
     return render_to_string(TEMPLATE, badge_context(snapshot, compact=compact))
 
 
+def _fits_one_page(document) -> bool:
+    """One page, and nothing (not even bottom padding or a border) runs past its bottom.
+
+    WeasyPrint lets trailing padding and borders overflow the page rather than start an
+    empty one, so a page count alone misses a frame whose bottom edge fell off the sheet.
+    """
+    if len(document.pages) != 1:
+        return False
+    page_box = document.pages[0]._page_box  # no public API exposes the laid-out boxes
+    root = page_box.children[0]
+    page_bottom = page_box.content_box_y() + page_box.height
+    return root.position_y + root.margin_height() <= page_bottom + 0.5
+
+
 class _ErrorCollector(logging.Handler):
     """Collects WeasyPrint's ERROR records: a missing image or font is logged, not raised."""
 
@@ -358,7 +372,7 @@ def render_badge_pdf(
                     pdf_variant="pdf/a-3a",
                     pdf_tags=True,
                 )
-                if len(document.pages) == 1:
+                if _fits_one_page(document):
                     break
             else:
                 raise BadgeRenderError("badge content does not fit on one page")

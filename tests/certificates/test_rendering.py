@@ -155,6 +155,26 @@ def test_long_name_still_fits_one_page():
     assert squash(name) in squash(text_of(pdf))
 
 
+def test_fit_check_catches_a_frame_that_runs_off_a_single_page():
+    from weasyprint import HTML
+
+    crowded = snap(recipient_name="王" * 200, badge_description="Long wording. " * 60)
+    fetcher = BadgeURLFetcher(
+        generated={"qr.png": (b"", "image/png"), "emblem.svg": (b"<svg/>", "image/svg+xml")}
+    )
+    document = HTML(
+        string=badge_html(crowded).replace("<img", "<span").replace("src=", "data-src="),
+        base_url=rendering.BASE_URL,
+        url_fetcher=fetcher,
+    ).render(font_config=rendering.font_config(), stylesheets=list(rendering._stylesheets()))
+    # WeasyPrint keeps it on one page by letting the frame's bottom run off the sheet.
+    assert len(document.pages) == 1
+    assert not rendering._fits_one_page(document)
+    # The renderer notices and uses the compact layout, whose frame is whole.
+    reader = PdfReader(io.BytesIO(render_badge_pdf(crowded)))
+    assert len(reader.pages) == 1
+
+
 def test_content_that_cannot_fit_fails_instead_of_spilling_to_page_two():
     with pytest.raises(BadgeRenderError, match="one page"):
         render_badge_pdf(snap(badge_description="word " * 3000))
