@@ -151,7 +151,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "next": next_url,
-        "qr_svg": qr.svg_inline(scale=5, title="QR code for your authenticator app"),
+        "qr_svg": qr.svg_inline(scale=5, omitsize=True, title="QR code for your authenticator app"),
         "secret": _format_secret(device),
     }
     return _no_store(render(request, "accounts/otp_setup.html", context))
