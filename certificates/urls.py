@@ -1,3 +1,5 @@
+"""Public badge URLs (mounted at the site root): pages, JSON, downloads, status lists, DID."""
+
 from django.urls import path, re_path, register_converter
 
 from certificates import views
@@ -22,7 +24,16 @@ app_name = "certificates"
 urlpatterns = [
     path("badges/", views.my_badges, name="my_badges"),
     path("badges/<badgeid:public_id>/", views.badge_page, name="badge"),
+    path("badges/<badgeid:public_id>.json", views.badge_json, name="badge_json"),
     path("badges/<badgeid:public_id>/badge.pdf", views.badge_pdf, name="badge_pdf"),
+    path(
+        "badges/<badgeid:public_id>/credential.json",
+        views.badge_credential,
+        name="badge_credential",
+    ),
     # Every other address under /badges/ gets the same 404 without touching the database.
     re_path(r"^badges/.+$", views.unknown_badge),
+    path("status/<str:purpose>", views.status_list, name="status_list"),
+    path(".well-known/did.json", views.did_document, name="did_document"),
+    path("verify/", views.verify_upload, name="verify"),
 ]

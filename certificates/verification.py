@@ -1,13 +1,40 @@
-"""What a badge's public page says: look up a public id and decide its status."""
+"""What a badge's verification says: look up a public id, run the checks, reach one verdict.
+
+One `Verdict` (a status code, a sentence, and the checks behind it, each with when it
+ran) drives the public page, its JSON, the upload page and `manage.py verify_badge`.
+A check that could not run has `passed=None`, and then the verdict is never "valid".
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
-from certificates.models import PUBLIC_ID_RE, Badge
+from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
+from certificates.ob3 import credential as ob3
+
+SIGNATURE = "signature"
+ISSUER_KEY = "issuer_key"
+NOT_EXPIRED = "not_expired"
+NOT_REVOKED = "not_revoked"
+MATCHES_RECORD = "matches_record"
+PDF_UNALTERED = "pdf_unaltered"
+_CHECK_LABELS = {
+    SIGNATURE: "Signature valid",
+    ISSUER_KEY: "Issuer key known and not compromised",
+    NOT_EXPIRED: "Not expired",
+    NOT_REVOKED: "Not revoked or suspended",
+    MATCHES_RECORD: "Matches the issuer's record",
+    PDF_UNALTERED: "PDF unaltered",
+}
+# Checks whose failure means the credential itself cannot be trusted.
+_INTEGRITY_CHECKS = (SIGNATURE, ISSUER_KEY, MATCHES_RECORD, NOT_REVOKED)
 
 
 @dataclass(frozen=True)
@@ -19,14 +46,123 @@ class BadgeStatus:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool | None  # None: the check could not run
+    detail: str
+    checked_at: datetime
+
+    @property
+    def label(self) -> str:
+        return _CHECK_LABELS.get(self.name, self.name)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "passed": self.passed,
+            "detail": self.detail,
+            "checked_at": _iso(self.checked_at),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    # valid, expired, revoked, suspended, superseded, preparing, invalid, altered,
+    # unverified (a check could not run), unknown (not a badge of ours)
+    code: str
+    label: str
+    summary: str
+    checks: tuple[Check, ...] = ()
+    since: datetime | None = None
+    detail: str = ""
+    badge: Badge | None = field(default=None, compare=False)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.code == "valid"
+
+    def as_dict(self) -> dict:
+        """The public JSON: the verdict, its checks and what the PDF prints; nothing else."""
+        data: dict = {
+            "status": self.code,
+            "label": self.label,
+            "summary": self.summary,
+            "valid": self.is_valid,
+            "since": _iso(self.since) if self.since else None,
+            "detail": self.detail,
+            "checks": [check.as_dict() for check in self.checks],
+            "badge": None,
+        }
+        if self.badge is not None:
+            data["badge"] = public_badge_facts(self.badge)
+        return data
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _day(moment: datetime | None) -> str:
+    return format_date(timezone.localtime(moment), "j F Y") if moment else ""
+
+
+def badge_url(public_id: str) -> str:
+    return f"{settings.SITE_URL}/badges/{public_id}/"
+
+
+def public_badge_facts(badge: Badge) -> dict:
+    """What anyone may read about a badge: what its PDF prints (THREATS P1)."""
+    snap = badge.snapshot
+    has_credential = bool(badge.credential) and not badge.is_preparing
+    facts = {
+        "id": badge.public_id,
+        "url": badge_url(badge.public_id),
+        "recipient_name": snap.get("recipient_name"),
+        "badge_title": snap.get("badge_title"),
+        "course_title": snap.get("course_title"),
+        "issued_on": snap.get("issued_on"),
+        "expires_on": snap.get("expires_on"),
+        "score_percent": snap.get("score_percent"),
+        "issuer_name": snap.get("issuer_name"),
+        "signatory": snap.get("signatory_name") or None,
+        "pdf_url": badge_url(badge.public_id) + "badge.pdf"
+        if badge.pdf and not badge.is_preparing
+        else None,
+        "credential_url": badge_url(badge.public_id) + "credential.json"
+        if has_credential
+        else None,
+        "superseded_by": badge_url(badge.superseded_by.public_id)
+        if badge.superseded_by_id and badge.superseded_by
+        else None,
+    }
+    return facts
+
+
+# --- lookups ------------------------------------------------------------------------
+
+
 def find_badge(public_id: str) -> Badge | None:
-    """The badge with this public id, or None. Malformed ids cost no query."""
+    """The badge with this public id, or None. Malformed ids cost no query; a known one
+    costs one (the replacement, if any, is joined in)."""
     if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
         return None
     return Badge.objects.select_related("superseded_by").filter(public_id=public_id).first()
 
 
+def public_id_from_credential_id(credential_id: object) -> str | None:
+    """Our credentials are identified by their badge page URL; anything else is not ours."""
+    if not isinstance(credential_id, str):
+        return None
+    match = re.fullmatch(
+        re.escape(settings.SITE_URL) + rf"/badges/({PUBLIC_ID_PATTERN})/", credential_id
+    )
+    return match.group(1) if match else None
+
+
 def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
+    """The badge's lifecycle status from its row alone (the fellow's own badge list)."""
     now = now or timezone.now()
     State = Badge.State
     if badge.state in Badge.PREPARING_STATES:
@@ -53,3 +189,299 @@ def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
     if badge.expires_at and badge.expires_at <= now:
         return BadgeStatus("expired", "Expired", False, badge.expires_at)
     return BadgeStatus("valid", "Valid", True, badge.issued_at)
+
+
+# --- checks --------------------------------------------------------------------------
+
+
+def _issuer_state():
+    """(IssuerKeys, None) or (None, reason) when the keys cannot be read."""
+    from certificates.credentials import CredentialUnavailable, issuer_keys
+
+    try:
+        return issuer_keys(), None
+    except CredentialUnavailable as error:
+        return None, f"the issuer's keys could not be read ({error})"
+
+
+def _key_check(credential: dict, loaded, reason: str | None, now: datetime) -> Check:
+    if loaded is None:
+        return Check(ISSUER_KEY, None, f"Could not check: {reason}.", now)
+    key_id = ob3.signing_key_id(credential)
+    if not key_id:
+        return Check(ISSUER_KEY, False, "The credential names no signing key.", now)
+    method_id = f"{loaded.did}#{key_id}"
+    methods = {m["id"]: m for m in loaded.did_document["verificationMethod"]}
+    method = methods.get(method_id)
+    if method is None:
+        return Check(ISSUER_KEY, False, f"Key {key_id} is not one of the issuer's keys.", now)
+    if method.get("revoked") or method_id not in loaded.did_document["assertionMethod"]:
+        return Check(
+            ISSUER_KEY,
+            False,
+            f"Key {key_id} was marked compromised on {method.get('revoked', '?')[:10]}; "
+            "badges it signed are being re-issued.",
+            now,
+        )
+    return Check(ISSUER_KEY, True, f"Signed by {key_id}, published in the issuer's DID.", now)
+
+
+def _signature_check(badge: Badge, loaded, reason: str | None, now: datetime) -> Check:
+    from certificates.credentials import credential_digest
+
+    credential = badge.credential
+    if not credential:
+        return Check(SIGNATURE, None, "No signed credential is on record for this badge.", now)
+    if (
+        badge.credential_sha256
+        and badge.credential_verified_at
+        and credential_digest(credential) == badge.credential_sha256
+    ):
+        # The proof was verified over exactly these bytes when they were signed; the
+        # hash comparison (just now) shows nothing changed since.
+        return Check(
+            SIGNATURE,
+            True,
+            "eddsa-rdfc-2022 proof verified; the stored credential is unchanged since.",
+            badge.credential_verified_at,
+        )
+    if loaded is None:
+        return Check(SIGNATURE, None, f"Could not check: {reason}.", now)
+    results = ob3.verify_credential(
+        credential, did_document=loaded.did_document, status_lists={}, now=now
+    )
+    proof = next(r for r in results if r.name == "proof")
+    return Check(SIGNATURE, proof.ok, proof.detail or "eddsa-rdfc-2022 proof verified.", now)
+
+
+def _expiry_check(expires_at: datetime | None, now: datetime) -> Check:
+    if expires_at and expires_at <= now:
+        return Check(NOT_EXPIRED, False, f"Expired on {_day(expires_at)}.", now)
+    if expires_at:
+        return Check(NOT_EXPIRED, True, f"Valid until {_day(expires_at)}.", now)
+    return Check(NOT_EXPIRED, True, "This badge does not expire.", now)
+
+
+def _lifecycle_check(badge: Badge, now: datetime) -> Check:
+    State = Badge.State
+    if badge.state == State.REVOKED:
+        return Check(NOT_REVOKED, False, f"Revoked on {_day(badge.revoked_at)}.", now)
+    if badge.state == State.SUPERSEDED:
+        return Check(NOT_REVOKED, False, "Superseded by a newer badge.", now)
+    if badge.state == State.SUSPENDED:
+        return Check(NOT_REVOKED, False, f"Suspended since {_day(badge.suspended_at)}.", now)
+    return Check(NOT_REVOKED, True, "Not revoked or suspended on the issuer's record.", now)
+
+
+def badge_checks(badge: Badge, *, now: datetime | None = None) -> list[Check]:
+    """The checks behind a badge's public verdict, from its row and the issuer's keys."""
+    now = now or timezone.now()
+    loaded, reason = _issuer_state()
+    checks = [_signature_check(badge, loaded, reason, now)]
+    if badge.credential:
+        checks.append(_key_check(badge.credential, loaded, reason, now))
+    else:
+        checks.append(Check(ISSUER_KEY, None, "No signed credential to check.", now))
+    checks += [_expiry_check(badge.expires_at, now), _lifecycle_check(badge, now)]
+    return checks
+
+
+# --- the verdict ----------------------------------------------------------------------
+
+
+def decide(badge: Badge | None, checks: Iterable[Check], *, now: datetime) -> Verdict:
+    """One verdict from a badge's lifecycle and the checks; see the module docstring."""
+    checks = tuple(checks)
+    by_name = {check.name: check for check in checks}
+    State = Badge.State
+    if badge is None:
+        return Verdict(
+            "unknown",
+            "Not recognised",
+            "This is not a badge issued here, or its record could not be found.",
+            checks,
+        )
+    pdf = by_name.get(PDF_UNALTERED)
+    if pdf is not None and pdf.passed is False:
+        return Verdict(
+            "altered",
+            "Altered",
+            "Altered: this PDF is not the one we issued. See the badge's page for the record.",
+            checks,
+            badge=badge,
+        )
+    if badge.state in Badge.PREPARING_STATES:
+        return Verdict(
+            "preparing",
+            "Being prepared",
+            "Being prepared",
+            checks,
+            detail="This badge was earned and its certificate is being prepared.",
+            badge=badge,
+        )
+    if badge.state == State.REVOKED:
+        reason = f" ({badge.revocation_reason})" if badge.revocation_reason else ""
+        return Verdict(
+            "revoked",
+            "Revoked",
+            f"Revoked on {_day(badge.revoked_at)}{reason}",
+            checks,
+            since=badge.revoked_at,
+            detail=badge.revocation_reason,
+            badge=badge,
+        )
+    if badge.state == State.SUPERSEDED:
+        return Verdict(
+            "superseded",
+            "Superseded",
+            "Superseded by a newer badge",
+            checks,
+            detail="A newer badge replaces this one.",
+            badge=badge,
+        )
+    if badge.state == State.SUSPENDED:
+        return Verdict(
+            "suspended",
+            "Suspended",
+            f"Suspended since {_day(badge.suspended_at)}",
+            checks,
+            since=badge.suspended_at,
+            detail="The issuer has suspended this badge for now.",
+            badge=badge,
+        )
+    failed = [c for c in checks if c.name in _INTEGRITY_CHECKS and c.passed is False]
+    if failed:
+        return Verdict(
+            "invalid",
+            "Not valid",
+            "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in failed),
+            checks,
+            detail=" ".join(c.detail for c in failed),
+            badge=badge,
+        )
+    expiry = by_name.get(NOT_EXPIRED)
+    if expiry is not None and expiry.passed is False:
+        return Verdict(
+            "expired",
+            "Expired",
+            f"Expired on {_day(badge.expires_at)}",
+            checks,
+            since=badge.expires_at,
+            badge=badge,
+        )
+    unrun = [c for c in checks if c.passed is None]
+    if unrun or not checks:
+        return Verdict(
+            "unverified",
+            "Could not be verified",
+            "Could not be verified right now: "
+            + "; ".join(c.label.lower() for c in unrun)
+            + " could not be checked.",
+            checks,
+            detail=" ".join(c.detail for c in unrun),
+            badge=badge,
+        )
+    return Verdict(
+        "valid",
+        "Valid",
+        f"Valid: issued by {badge.snapshot.get('issuer_name', '')} and current.",
+        checks,
+        since=badge.issued_at,
+        badge=badge,
+    )
+
+
+def verify_badge(badge: Badge, *, now: datetime | None = None) -> Verdict:
+    """The public verdict for a badge on our record."""
+    now = now or timezone.now()
+    if badge.state in Badge.PREPARING_STATES:
+        return decide(badge, (), now=now)
+    return decide(badge, badge_checks(badge, now=now), now=now)
+
+
+def verify_presented_credential(
+    credential: object, *, pdf_bytes: bytes | None = None, now: datetime | None = None
+) -> Verdict:
+    """Verify a credential someone presents (uploaded JSON, or extracted from an uploaded
+    PDF whose bytes are `pdf_bytes`): its proof and status against our published keys and
+    lists, our record of the badge, and for a PDF, that it is the one we issued."""
+    from certificates.credentials import credential_digest
+    from certificates.status_publishing import status_lists_by_url
+
+    now = now or timezone.now()
+    if not isinstance(credential, dict):
+        return decide(None, (), now=now)
+    badge = None
+    public_id = public_id_from_credential_id(credential.get("id"))
+    if public_id:
+        badge = find_badge(public_id)
+    loaded, reason = _issuer_state()
+    if badge is None:
+        return decide(None, (), now=now)
+    checks: list[Check] = []
+    if loaded is None:
+        checks += [
+            Check(SIGNATURE, None, f"Could not check: {reason}.", now),
+            Check(ISSUER_KEY, None, f"Could not check: {reason}.", now),
+        ]
+        status_results = []
+    else:
+        results = ob3.verify_credential(
+            credential,
+            did_document=loaded.did_document,
+            status_lists=status_lists_by_url(),
+            now=now,
+        )
+        by_name = {r.name: r for r in results}
+        proof = by_name["proof"]
+        checks.append(
+            Check(SIGNATURE, proof.ok, proof.detail or "eddsa-rdfc-2022 proof verified.", now)
+        )
+        if proof.ok:
+            checks.append(_key_check(credential, loaded, reason, now))
+        else:
+            key = by_name["issuer_key"]
+            checks.append(Check(ISSUER_KEY, key.ok, key.detail or "Issuer key known.", now))
+        status_results = [r for r in results if r.name in ("revocation", "suspension", "status")]
+    same = bool(badge.credential) and credential_digest(credential) == badge.credential_sha256
+    checks.append(
+        Check(
+            MATCHES_RECORD,
+            same,
+            "Identical to the credential on the issuer's record."
+            if same
+            else "Differs from the credential on the issuer's record for this badge.",
+            now,
+        )
+    )
+    checks.append(_expiry_check(badge.expires_at, now))
+    lifecycle = _lifecycle_check(badge, now)
+    listed = [r for r in status_results if not r.ok]
+    if lifecycle.passed and listed:
+        lifecycle = Check(NOT_REVOKED, False, "; ".join(r.detail for r in listed), now)
+    elif lifecycle.passed and status_results:
+        lifecycle = Check(
+            NOT_REVOKED, True, "Not revoked on the issuer's signed status list or record.", now
+        )
+    checks.append(lifecycle)
+    if pdf_bytes is not None:
+        checks.append(_pdf_check(badge, pdf_bytes, now))
+    return decide(badge, checks, now=now)
+
+
+def _pdf_check(badge: Badge, pdf_bytes: bytes, now: datetime) -> Check:
+    import hashlib
+
+    digest = hashlib.sha256(pdf_bytes).hexdigest()
+    issued = {badge.pdf_sha256, *(badge.earlier_pdf_sha256 or [])} - {""}
+    if digest in issued:
+        return Check(
+            PDF_UNALTERED, True, "Genuine and unaltered: byte for byte the PDF we issued.", now
+        )
+    return Check(
+        PDF_UNALTERED,
+        False,
+        "Altered: this file differs from every PDF issued for this badge "
+        "(its name, course, dates or other content may have been edited).",
+        now,
+    )

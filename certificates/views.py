@@ -1,15 +1,56 @@
-"""Public badge pages, PDF downloads and the fellow's own badge list: thin over verification."""
+"""Public badge pages and JSON, downloads, status lists, the DID document, the upload check."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+import secrets
+import time
 
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+)
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certificates import ratelimit, status_publishing
 from certificates.models import Badge
+from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.sharing import linkedin_add_to_profile_url
-from certificates.verification import badge_status, find_badge
+from certificates.verification import Verdict, badge_status, find_badge, verify_badge
+
+# Cached pages live at most this long even without a purge; a purge (every status change)
+# removes them at once, and a badge's expiry is checked on every hit.
+PAGE_CACHE_SECONDS = 300
+# Outside verifiers may cache the status lists and the DID document this long.
+PUBLIC_DOCUMENT_MAX_AGE = 60
+# Verdicts that can change without a status change are never cached.
+_UNCACHEABLE = ("preparing", "unverified")
+
+
+def _too_many(request: HttpRequest, *, as_json: bool = False) -> HttpResponse | None:
+    wait = ratelimit.retry_after(request)
+    if wait is None:
+        return None
+    message = "Too many lookups from your address. Please wait a minute and try again."
+    if as_json:
+        response: HttpResponse = JsonResponse({"error": message}, status=429)
+    else:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(max(1, wait))
+    return response
 
 
 def _badge_or_404(public_id: str) -> Badge:
@@ -20,27 +61,170 @@ def _badge_or_404(public_id: str) -> Badge:
     return badge
 
 
-@require_GET
-def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    badge = _badge_or_404(public_id)
-    status = badge_status(badge)
-    response = render(
-        request,
-        "certificates/badge_page.html",
-        {
-            "badge": badge,
-            "snapshot": badge.snapshot,
-            "status": status,
-            "linkedin_url": linkedin_add_to_profile_url(badge.snapshot),
-            "is_owner": request.user.is_authenticated and request.user.pk == badge.recipient_id,
-        },
-    )
+def _public_headers(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
+# --- the page cache -----------------------------------------------------------------
+
+
+def _keys_fingerprint() -> str | None:
+    from certificates.credentials import CredentialUnavailable, issuer_keys
+
+    try:
+        return issuer_keys().fingerprint
+    except CredentialUnavailable:
+        return None
+
+
+def _cache_key(public_id: str, kind: str) -> str:
+    if kind == "json":
+        return status_publishing.badge_json_cache_key(public_id)
+    return status_publishing.badge_page_cache_key(public_id)
+
+
+def _from_cache(
+    public_id: str, kind: str, fingerprint: str | None
+) -> tuple[str | None, str | None]:
+    """(cached body or None, current generation or None)."""
+    key, gen_key = _cache_key(public_id, kind), status_publishing.badge_generation_key(public_id)
+    try:
+        found = cache.get_many([key, gen_key])
+    except Exception:  # noqa: BLE001 - a cache outage means rendering afresh
+        return None, None
+    entry, generation = found.get(key), found.get(gen_key)
+    if (
+        entry
+        and generation
+        and fingerprint
+        and entry["gen"] == generation
+        and entry["fp"] == fingerprint
+        # Expiry is decided at request time: an entry never outlives the badge's validity.
+        and (entry["until"] is None or time.time() < entry["until"])
+    ):
+        return entry["body"], generation
+    return None, generation
+
+
+def _to_cache(
+    badge: Badge,
+    kind: str,
+    body: str,
+    verdict: Verdict,
+    fingerprint: str | None,
+    generation: str | None,
+) -> None:
+    if verdict.code in _UNCACHEABLE or not fingerprint:
+        return
+    public_id = badge.public_id
+    try:
+        if generation is None:
+            generation = secrets.token_hex(8)
+            if not cache.add(
+                status_publishing.badge_generation_key(public_id), generation, timeout=None
+            ):
+                return  # someone purged or started a generation meanwhile: do not guess
+        until = None
+        timeout = PAGE_CACHE_SECONDS
+        if badge.expires_at and badge.expires_at > timezone.now():
+            until = badge.expires_at.timestamp()
+            timeout = max(1, min(timeout, int(until - time.time())))
+        cache.set(
+            _cache_key(public_id, kind),
+            {"gen": generation, "fp": fingerprint, "until": until, "body": body},
+            timeout=timeout,
+        )
+    except Exception:  # noqa: BLE001, S110 - caching is an optimisation only
+        pass
+
+
+# --- badge page and its JSON ----------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    if "json" not in accept:
+        return False
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _json_response(body: str, status: int = 200) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json")
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Vary"] = "Accept"
+    return _public_headers(response)
+
+
 @require_GET
-def badge_pdf(request: HttpRequest, public_id: str) -> FileResponse:
+def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The verdict as JSON: /badges/<id>.json, or the page with Accept: application/json."""
+    limited = _too_many(request, as_json=True)
+    if limited:
+        return limited
+    fingerprint = _keys_fingerprint()
+    body, generation = _from_cache(public_id, "json", fingerprint)
+    if body is None:
+        badge = _badge_or_404(public_id)
+        verdict = verify_badge(badge)
+        body = json.dumps(verdict.as_dict(), ensure_ascii=False)
+        _to_cache(badge, "json", body, verdict, fingerprint, generation)
+    return _json_response(body)
+
+
+def _wallet_qr_svg(url: str) -> str:
+    code = segno.make(url, error="m")
+    # segno escapes the title; the SVG is ours, built from a URL we made.
+    return mark_safe(code.svg_inline(scale=3, title="QR code of the credential's address"))  # noqa: S308
+
+
+def _page_context(request: HttpRequest, badge: Badge, verdict: Verdict) -> dict:
+    from certificates.credentials import credential_url
+
+    has_credential = bool(badge.credential) and not badge.is_preparing
+    return {
+        "badge": badge,
+        "snapshot": badge.snapshot,
+        "status": verdict,
+        "verdict": verdict,
+        "linkedin_url": linkedin_add_to_profile_url(badge.snapshot),
+        "credential_url": credential_url(badge.public_id) if has_credential else "",
+        "wallet_qr": _wallet_qr_svg(credential_url(badge.public_id)) if has_credential else "",
+        "is_owner": request.user.is_authenticated and request.user.pk == badge.recipient_id,
+    }
+
+
+@require_GET
+def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    if _wants_json(request):
+        return badge_json(request, public_id)
+    limited = _too_many(request)
+    if limited:
+        return limited
+    # Only pages for visitors without a session are shared: the header and the LinkedIn
+    # button differ for a logged-in fellow.
+    shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES
+    fingerprint = _keys_fingerprint() if shareable else None
+    body, generation = _from_cache(public_id, "html", fingerprint)
+    if body is None:
+        badge = _badge_or_404(public_id)
+        verdict = verify_badge(badge)
+        body = render_to_string(
+            "certificates/badge_page.html", _page_context(request, badge, verdict), request
+        )
+        if shareable:
+            _to_cache(badge, "html", body, verdict, fingerprint, generation)
+    response = HttpResponse(body)
+    response["Vary"] = "Accept, Cookie"
+    return _public_headers(response)
+
+
+@require_GET
+def badge_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    limited = _too_many(request)
+    if limited:
+        return limited
     badge = _badge_or_404(public_id)
     if badge.state in Badge.PREPARING_STATES or not badge.pdf:
         raise Http404("This badge's PDF is not ready yet.")
@@ -48,8 +232,100 @@ def badge_pdf(request: HttpRequest, public_id: str) -> FileResponse:
     response = FileResponse(
         badge.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
     )
-    response["X-Robots-Tag"] = "noindex"
+    return _public_headers(response)
+
+
+@require_GET
+def badge_credential(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The signed OpenBadgeCredential, for wallets and verifiers."""
+    limited = _too_many(request, as_json=True)
+    if limited:
+        return limited
+    badge = _badge_or_404(public_id)
+    if badge.is_preparing or not badge.credential:
+        raise Http404("This badge has no credential yet.")
+    from certificates.credentials import credential_bytes
+
+    response = HttpResponse(credential_bytes(badge.credential), content_type="application/json")
+    response["Content-Disposition"] = f'inline; filename="credence-badge-{public_id}.json"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return _public_headers(response)
+
+
+# --- issuer documents -------------------------------------------------------------------
+
+
+def _cacheable_document(request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
+    quoted = f'"{etag}"'
+    if quoted in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = quoted
+    response["Cache-Control"] = f"public, max-age={PUBLIC_DOCUMENT_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_GET
+def status_list(request: HttpRequest, purpose: str) -> HttpResponse:
+    """The signed Bitstring Status List credential of one purpose."""
+    if purpose not in STATUS_PURPOSES:
+        raise Http404("No such status list.")
+    row = status_publishing.get_status_list(purpose)
+    return _cacheable_document(request, status_publishing.served_bytes(row.credential), row.etag)
+
+
+@require_GET
+def did_document(request: HttpRequest) -> HttpResponse:
+    """The issuer's did:web document: every public key, compromised ones marked revoked."""
+    from certificates.credentials import CredentialUnavailable, issuer_keys
+
+    try:
+        loaded = issuer_keys()
+    except CredentialUnavailable:
+        raise Http404("The issuer has no keys yet.") from None
+    body = json.dumps(loaded.did_document, indent=2).encode("utf-8")
+    return _cacheable_document(request, body, loaded.fingerprint)
+
+
+# --- upload verification -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def verify_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a badge PDF or credential JSON and see whether it is genuine and still valid."""
+    from certificates.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
+    from certificates.pdf_verification import verify_upload as check_file
+
+    context: dict = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if request.method == "GET":
+        return _public_headers(render(request, "certificates/verify.html", context))
+    limited = _too_many(request)
+    if limited:
+        return limited
+    status = 200
+    try:
+        # Refuse an oversized body before parsing it.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+            raise UnreadableUpload(f"The file is larger than {context['max_mb']} MB.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise UnreadableUpload("Choose a badge PDF or credential JSON file to check.")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise UnreadableUpload(f"The file is larger than {context['max_mb']} MB.")
+        context["verdict"] = check_file(upload.read(MAX_UPLOAD_BYTES + 1))
+        context["filename"] = upload.name[:200]
+    except UnreadableUpload as error:
+        context["error"] = str(error)
+        status = 400
+    except MultiPartParserError:
+        context["error"] = "The upload could not be read. Please choose the file again."
+        status = 400
+    return _public_headers(render(request, "certificates/verify.html", context, status=status))
+
+
+# --- the fellow's own list, and the catch-all -------------------------------------------
 
 
 @login_required
@@ -70,4 +346,7 @@ def my_badges(request: HttpRequest) -> HttpResponse:
 
 
 def unknown_badge(request: HttpRequest) -> HttpResponse:
+    limited = _too_many(request)
+    if limited:
+        return limited
     raise Http404("No badge has this id.")

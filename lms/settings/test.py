@@ -36,4 +36,7 @@ CREDENCE_ISSUER_KEYS_FILE = env("DJANGO_ISSUER_KEYS_FILE", default=None) or str(
 )
 # Create that key ring on first use, as development does (production must be given one).
 CREDENCE_ISSUER_KEYS_AUTOCREATE = True
+# The public lookup limiter is off for ordinary tests (they share one client address and a
+# process-wide cache); its own tests turn it on with override_settings.
+CREDENCE_PUBLIC_RATE_LIMIT = 0
 LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405
