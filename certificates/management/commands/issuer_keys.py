@@ -58,11 +58,19 @@ class Command(BaseCommand):
             )
 
     def _mark_compromised(self, path: str, key_id: str) -> None:
+        from certificates import issuance, status_publishing
+
         ring, replacement = keys.mark_compromised(keys.load_key_ring(path), key_id)
         keys.save_key_ring(ring, path)
         self.stdout.write(
             f"{key_id} marked compromised: removed from assertionMethod, so every badge it "
-            "signed now fails verification. Re-issue those badges with the active key."
+            "signed now fails verification."
         )
         if replacement:
             self.stdout.write(f"It was the active key; new active key {replacement.key_id}.")
+        # A status list signed by the withdrawn key would fail every badge's status check.
+        status_publishing.resign_status_lists()
+        queued = issuance.queue_reissue_for_compromised_key(key_id)
+        self.stdout.write(
+            f"Status lists re-signed with the active key; {queued} badges queued for re-issue."
+        )
