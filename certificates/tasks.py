@@ -64,3 +64,9 @@ def sweep_stuck_badges_task() -> int:
 @shared_task
 def send_expiry_reminders_task() -> int:
     return publishing.send_expiry_reminders()
+
+
+@shared_task(ignore_result=False)
+def ping_task() -> str:
+    """Does nothing: a broker-and-worker round trip for health checks and benchmark floors."""
+    return "pong"

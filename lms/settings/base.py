@@ -115,6 +115,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "accounts:login"
+# One password-reset flow (ours, which never logs in past the second factor).
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # django-axes: lock a username+IP pair after 5 failures for 15 minutes (finite, so a
 # real user recovers by waiting or by resetting the password).
