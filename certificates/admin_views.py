@@ -1,0 +1,504 @@
+"""Wagtail admin views for issued badges: list, inspect, lifecycle actions, bulk re-render.
+
+Badge administration is Django's own model permissions on Badge, which Wagtail's group
+editor shows under "Issued badges":
+
+- view_badge (or any of the two below): see the list and each badge;
+- change_badge ("badge admin"): revoke, suspend, reinstate, re-issue, bulk re-render;
+- add_badge: award a badge manually.
+
+Every action is a POST with CSRF behind its own confirmation page, is checked on the
+server, and calls certificates.issuance; an IssuanceError becomes an admin message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry
+
+from certificates import issuance
+from certificates.forms import AwardForm, RerenderForm, RevokeForm
+from certificates.models import Badge
+from certificates.verification import badge_status
+from courses.models import CoursePage
+
+URL_NAMESPACE = "badges"
+State = Badge.State
+
+
+def admin_url(name: str, *args) -> str:
+    return reverse(f"{URL_NAMESPACE}:{name}", args=args)
+
+
+# --- who may do what ---------------------------------------------------------------
+
+
+class BadgePermissionPolicy(ModelPermissionPolicy):
+    """Badges are frozen records: Wagtail's generic add, edit and delete views are refused
+    to everyone, superusers included. Our own actions ask for "manage" (change_badge) and
+    "award" (add_badge); "view" is any of view, change or add."""
+
+    implied = {"view": ("view", "change", "add"), "manage": ("change",), "award": ("add",)}
+
+    def user_has_permission(self, user, action):
+        has = super().user_has_permission
+        return any(has(user, django_action) for django_action in self.implied.get(action, ()))
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        django_actions = {a for action in actions for a in self.implied.get(action, ())}
+        if not django_actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(django_actions)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if self.user_has_any_permission(user, actions):
+            return self.model._default_manager.all()
+        return self.model._default_manager.none()
+
+
+# --- bulk re-render progress ---------------------------------------------------------
+#
+# Progress is measured from the badges themselves, against a baseline kept in the cache:
+# when a job starts we record each issued badge's current PDF file name. A re-render
+# (publishing.rerender_issued) always stores the new PDF under a fresh random name and
+# swaps the row's `pdf` only once the file is complete, so "name differs from the
+# baseline" means "a complete new PDF is live". pdf_sha256 would not do: rendering the
+# same snapshot can give identical bytes. Badges no longer issued (revoked, suspended or
+# superseded meanwhile) are skipped by the task and counted as such, so a job always
+# reaches 100% unless a render is lost. Nothing here writes to the badge table, and the
+# cache entry is only the baseline: losing it loses the progress page, not the work.
+
+RERENDER_JOB_TTL_SECONDS = 24 * 60 * 60
+_JOB_ID_BYTES = 16  # 32 hex characters, unguessable
+
+
+def _job_key(job_id: str) -> str:
+    return f"certificates:rerender-job:{job_id}"
+
+
+@dataclass(frozen=True)
+class RerenderProgress:
+    job_id: str
+    course_title: str
+    started_at: datetime
+    total: int
+    rerendered: int
+    waiting: int
+
+    @property
+    def skipped(self) -> int:
+        return self.total - self.rerendered - self.waiting
+
+    @property
+    def is_done(self) -> bool:
+        return self.waiting == 0
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100
+        return (self.total - self.waiting) * 100 // self.total
+
+
+def start_rerender_job(course: CoursePage, *, by=None) -> str:
+    """Record the baseline, then queue a fresh PDF for every issued badge of `course`.
+    Returns the job id for rerender_progress(). Writes nothing to the database."""
+    baseline = dict(
+        Badge.objects.filter(course=course, state=State.ISSUED).values_list("pk", "pdf")
+    )
+    job_id = secrets.token_hex(_JOB_ID_BYTES)
+    # Stored before queueing: an eager or fast worker may finish before we return.
+    cache.set(
+        _job_key(job_id),
+        {
+            "course_title": course.title,
+            "started_at": timezone.now(),
+            "baseline": baseline,
+            "by": getattr(by, "pk", None),
+        },
+        RERENDER_JOB_TTL_SECONDS,
+    )
+    issuance.rerender_course_badges(course)
+    return job_id
+
+
+def rerender_progress(job_id: str, *, chunk: int = 2000) -> RerenderProgress | None:
+    """How far the job has got, or None for an unknown or expired job."""
+    job = cache.get(_job_key(job_id))
+    if job is None:
+        return None
+    baseline: dict[int, str] = job["baseline"]
+    ids = list(baseline)
+    rerendered = waiting = 0
+    for start in range(0, len(ids), chunk):
+        rows = Badge.objects.filter(pk__in=ids[start : start + chunk]).values_list(
+            "pk", "state", "pdf"
+        )
+        for pk, state, pdf in rows:
+            if state != State.ISSUED:
+                continue  # skipped by the task; counted as skipped
+            if pdf != baseline[pk]:
+                rerendered += 1
+            else:
+                waiting += 1
+    return RerenderProgress(
+        job_id=job_id,
+        course_title=job["course_title"],
+        started_at=job["started_at"],
+        total=len(ids),
+        rerendered=rerendered,
+        waiting=waiting,
+    )
+
+
+# --- list and inspect ------------------------------------------------------------------
+
+_BIDI_CONTROLS = dict.fromkeys(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def visible_text(value: str) -> str:
+    """Show bidirectional control characters as [U+XXXX] so staff see a spoofed name
+    for what it is instead of having the admin page reordered by it."""
+    return "".join(f"[U+{ord(ch):04X}]" if ord(ch) in _BIDI_CONTROLS else ch for ch in value)
+
+
+def recipient_name_html(badge: Badge) -> str:
+    # <bdi> isolates the name from the surrounding columns; format_html escapes it.
+    return format_html("<bdi>{}</bdi>", visible_text(badge.snapshot.get("recipient_name", "")))
+
+
+def recipient_email(badge: Badge) -> str:
+    return badge.recipient.email if badge.recipient else "(account erased)"
+
+
+def course_title(badge: Badge) -> str:
+    # The course page may have been deleted; the snapshot still says what was certified.
+    return badge.course.title if badge.course else badge.snapshot.get("course_title", "")
+
+
+def badge_list_columns() -> list:
+    return [
+        TitleColumn(
+            "recipient_name",
+            label="Fellow",
+            accessor=recipient_name_html,
+            get_url=lambda badge: admin_url("inspect", badge.pk),
+            sort_key="snapshot__recipient_name",
+        ),
+        Column("email", label="E-mail", accessor=recipient_email),
+        Column("course", label="Course", accessor=course_title),
+        Column("state", label="State", accessor="get_state_display", sort_key="state"),
+        DateColumn("issued_at", label="Issued", sort_key="issued_at"),
+        DateColumn("expires_at", label="Expires", sort_key="expires_at"),
+        Column("public_id", label="Public id"),
+    ]
+
+
+class BadgeIndexView(IndexView):
+    def get_base_queryset(self):
+        # One query per page whatever its length: the columns read only these joins.
+        return super().get_base_queryset().select_related("course", "recipient")
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.user_has_permission("award"):
+            buttons.append(HeaderButton("Award a badge", url=admin_url("award"), icon_name="plus"))
+        if self.user_has_permission("manage"):
+            buttons.append(
+                HeaderButton("Re-render a course", url=admin_url("rerender"), icon_name="resubmit")
+            )
+        return buttons
+
+
+@dataclass(frozen=True)
+class BadgeAction:
+    label: str
+    url: str
+    classname: str = "button button-secondary"
+
+
+def available_actions(badge: Badge, user, policy: BadgePermissionPolicy) -> list[BadgeAction]:
+    """The buttons the inspect page offers. The action views re-check everything."""
+    if not policy.user_has_permission(user, "manage"):
+        return []
+    actions = []
+    if badge.state == State.ISSUED:
+        actions.append(BadgeAction("Suspend", admin_url("suspend", badge.pk)))
+    if badge.state == State.SUSPENDED:
+        actions.append(BadgeAction("Reinstate", admin_url("reinstate", badge.pk)))
+    if badge.state in (State.ISSUED, State.SUSPENDED):
+        actions.append(BadgeAction("Re-issue", admin_url("reissue", badge.pk)))
+    if badge.state in Badge.ACTIVE_STATES:
+        actions.append(BadgeAction("Revoke", admin_url("revoke", badge.pk), "button serious"))
+    # Revoked and superseded badges get no buttons: revocation is final.
+    return actions
+
+
+class BadgeInspectView(InspectView):
+    template_name = "certificates/admin/badge_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Badge.objects.select_related(
+                "course", "recipient", "superseded_by", "awarded_manually_by"
+            ),
+            pk=self.pk,
+        )
+
+    def get_page_subtitle(self):
+        return visible_text(self.object.snapshot.get("recipient_name", ""))
+
+    def get_context_data(self, **kwargs):
+        badge = self.object
+        context = super().get_context_data(**kwargs)
+        context.update(
+            badge=badge,
+            status=badge_status(badge),
+            snapshot_rows=[
+                (key.replace("_", " ").capitalize(), value)
+                for key, value in sorted(badge.snapshot.items())
+            ],
+            recipient_name=visible_text(badge.snapshot.get("recipient_name", "")),
+            public_url=reverse("certificates:badge", args=[badge.public_id]),
+            pdf_url=reverse("certificates:badge_pdf", args=[badge.public_id])
+            if badge.pdf
+            else None,
+            supersedes=list(badge.supersedes.all()),
+            actions=available_actions(badge, self.request.user, self.permission_policy),
+        )
+        return context
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+class BadgePermissionRequiredMixin:
+    """Checks the policy before anything is looked up, and answers a refusal with a real
+    403 page (THREATS G7). Wagtail's own views would turn the PermissionDenied into a
+    redirect to the dashboard, which hides the refusal from clients and logs."""
+
+    model = Badge
+    permission_required = "manage"
+
+    def dispatch(self, request, *args, **kwargs):
+        policy = policy_registry.get_by_type(Badge)
+        if not policy.user_has_permission(request.user, self.permission_required):
+            return TemplateResponse(
+                request,
+                "certificates/admin/forbidden.html",
+                {"header_title": "Permission denied", "index_url": admin_url("index")},
+                status=403,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class BadgeAdminFormView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
+    """A confirmation page whose POST does one thing."""
+
+    header_icon = "tag"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": admin_url("index"), "label": "Issued badges"},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
+
+class BadgeActionView(BadgeAdminFormView):
+    template_name = "certificates/admin/badge_action.html"
+    form_class = forms.Form  # no fields: the confirmation is the POST itself
+    allowed_states: tuple[str, ...] = ()
+    not_allowed_message = ""
+    explanation = ""
+    submit_label = ""
+    submit_classname = "button"
+
+    @cached_property
+    def badge(self) -> Badge:
+        return get_object_or_404(Badge.objects.select_related("course"), pk=self.kwargs["pk"])
+
+    def get_page_subtitle(self):
+        return visible_text(self.badge.snapshot.get("recipient_name", ""))
+
+    def get(self, request, *args, **kwargs):
+        if self.badge.state not in self.allowed_states:
+            messages.error(request, self.not_allowed_message)
+            return HttpResponseRedirect(admin_url("inspect", self.badge.pk))
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # The service decides, under a row lock, whether the change is allowed; the
+        # state check in get() only spares staff a confirmation page that cannot work.
+        try:
+            message, target = self.perform(form)
+        except issuance.IssuanceError as exc:
+            messages.error(self.request, str(exc))
+            return HttpResponseRedirect(admin_url("inspect", self.badge.pk))
+        messages.success(self.request, message)
+        return HttpResponseRedirect(admin_url("inspect", target.pk))
+
+    def perform(self, form) -> tuple[str, Badge]:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            badge=self.badge,
+            recipient_name=visible_text(self.badge.snapshot.get("recipient_name", "")),
+            course_title=course_title(self.badge),
+            explanation=self.explanation,
+            submit_label=self.submit_label,
+            submit_classname=self.submit_classname,
+            cancel_url=admin_url("inspect", self.badge.pk),
+            **kwargs,
+        )
+
+
+class RevokeBadgeView(BadgeActionView):
+    page_title = "Revoke badge"
+    form_class = RevokeForm
+    allowed_states = Badge.ACTIVE_STATES
+    not_allowed_message = "This badge is revoked or superseded: there is nothing to revoke."
+    explanation = (
+        "Revocation is final. The public page will say the badge was revoked, with your "
+        "reason, and it cannot be reinstated: a new badge would have to be issued."
+    )
+    submit_label = "Yes, revoke for good"
+    submit_classname = "button serious"
+
+    def perform(self, form):
+        badge = issuance.revoke_badge(
+            self.badge, reason=form.cleaned_data["reason"], by=self.request.user
+        )
+        return "Badge revoked.", badge
+
+
+class SuspendBadgeView(BadgeActionView):
+    page_title = "Suspend badge"
+    form_class = forms.Form
+    allowed_states = (State.ISSUED,)
+    not_allowed_message = "Only an issued badge can be suspended."
+    explanation = (
+        "While suspended, the public page says so and the badge does not verify. "
+        "You can reinstate it later."
+    )
+    submit_label = "Yes, suspend"
+
+    def perform(self, form):
+        return "Badge suspended.", issuance.suspend_badge(self.badge, by=self.request.user)
+
+
+class ReinstateBadgeView(BadgeActionView):
+    page_title = "Reinstate badge"
+    form_class = forms.Form
+    allowed_states = (State.SUSPENDED,)
+    not_allowed_message = "Only a suspended badge can be reinstated; revocation is final."
+    explanation = "The badge will verify again from now on."
+    submit_label = "Yes, reinstate"
+
+    def perform(self, form):
+        return "Badge reinstated.", issuance.reinstate_badge(self.badge, by=self.request.user)
+
+
+class ReissueBadgeView(BadgeActionView):
+    page_title = "Re-issue badge"
+    form_class = forms.Form
+    allowed_states = (State.ISSUED, State.SUSPENDED)
+    not_allowed_message = "Only an issued or suspended badge can be re-issued."
+    explanation = (
+        "A new badge is issued from the fellow's current name and the course's current "
+        "design. This badge will then show \u201csuperseded\u201d on its public page, with "
+        "a link to the new one. Use this after an approved name change."
+    )
+    submit_label = "Yes, re-issue"
+
+    def perform(self, form):
+        new = issuance.reissue_badge(self.badge, by=self.request.user)
+        return "Badge re-issued; the new one is being prepared.", new
+
+
+class AwardBadgeView(BadgeAdminFormView):
+    permission_required = "award"
+    page_title = "Award a badge"
+    template_name = "certificates/admin/award.html"
+    form_class = AwardForm
+
+    def form_valid(self, form):
+        try:
+            badge = issuance.award_badge_manually(
+                recipient=form.recipient,
+                course=form.cleaned_data["course"],
+                by=self.request.user,
+                score_percent=form.cleaned_data["score_percent"],
+            )
+        except issuance.IssuanceError as exc:
+            messages.error(self.request, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "Badge awarded; it is being prepared.")
+        return HttpResponseRedirect(admin_url("inspect", badge.pk))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=admin_url("index"), **kwargs)
+
+
+class RerenderCourseView(BadgeAdminFormView):
+    page_title = "Re-render a course's badges"
+    template_name = "certificates/admin/rerender.html"
+    form_class = RerenderForm
+
+    def form_valid(self, form):
+        job_id = start_rerender_job(form.cleaned_data["course"], by=self.request.user)
+        return HttpResponseRedirect(admin_url("rerender_progress", job_id))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=admin_url("index"), **kwargs)
+
+
+class RerenderProgressView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    page_title = "Re-render progress"
+    header_icon = "resubmit"
+    template_name = "certificates/admin/rerender_progress.html"
+    refresh_seconds = 3
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            progress=rerender_progress(self.kwargs["job_id"]),
+            refresh_seconds=self.refresh_seconds,
+            index_url=admin_url("index"),
+            rerender_url=admin_url("rerender"),
+            **kwargs,
+        )
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if response.context_data["progress"] is None:
+            response.status_code = 404
+        return response
+
+    get_breadcrumbs_items = BadgeAdminFormView.get_breadcrumbs_items

@@ -1,0 +1,112 @@
+"""Admin forms for badges: the design form, the lifecycle actions and the badge filters."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from certificates.models import Badge, BadgeDesign
+from courses.models import CoursePage
+
+
+def courses_with_a_design() -> QuerySet[CoursePage]:
+    return CoursePage.objects.filter(badge_design__isnull=False).order_by("title")
+
+
+class BadgeDesignForm(WagtailAdminModelForm):
+    """The snippet form. One design per course: a second one is a form error, not a 500."""
+
+    def clean_course(self):
+        course = self.cleaned_data.get("course")
+        if (
+            course is not None
+            and BadgeDesign.objects.filter(course=course).exclude(pk=self.instance.pk).exists()
+        ):
+            raise forms.ValidationError(
+                "This course already has a badge design. Edit that design instead."
+            )
+        return course
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on the public badge page and in the e-mail to the fellow.",
+    )
+
+
+class AwardForm(forms.Form):
+    email = forms.EmailField(
+        label="Fellow's e-mail address",
+        help_text="The account the badge is awarded to.",
+    )
+    course = forms.ModelChoiceField(
+        queryset=CoursePage.objects.none(),
+        help_text="Only courses with a badge design are listed.",
+    )
+    score_percent = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        label="Score (%)",
+        help_text="Optional; printed on the badge when given.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_with_a_design()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        recipient = get_user_model().objects.filter(email__iexact=email).first()
+        if recipient is None:
+            raise forms.ValidationError("No account has this e-mail address.")
+        self.recipient = recipient
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        recipient = getattr(self, "recipient", None)
+        course = cleaned.get("course")
+        if recipient is not None and course is not None:
+            # The service would quietly return the existing badge; say so instead.
+            existing = Badge.objects.filter(
+                recipient=recipient, course=course, state__in=Badge.ACTIVE_STATES
+            ).first()
+            if existing is not None:
+                raise forms.ValidationError(
+                    f"This fellow already holds a badge for this course ({existing.public_id})."
+                )
+        return cleaned
+
+
+class RerenderForm(forms.Form):
+    course = forms.ModelChoiceField(
+        queryset=CoursePage.objects.none(),
+        help_text="Every issued badge of this course gets a fresh PDF from its frozen wording.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_with_a_design()
+
+
+class BadgeFilterSet(WagtailFilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=Badge.State.choices, widget=forms.RadioSelect, empty_label="All"
+    )
+    course = django_filters.ModelChoiceFilter(
+        queryset=lambda request: CoursePage.objects.order_by("title")
+    )
+    issued_at = django_filters.DateFromToRangeFilter(
+        label="Issued between", widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Badge
+        fields = ["state", "course", "issued_at"]
