@@ -351,10 +351,15 @@ class QuestionReview:
     review_section: str
     correct_ids: tuple[str, ...]
     correct_text: str
+    review_title: str = ""
 
 
-def review_attempt(attempt: QuizAttempt) -> list[QuestionReview]:
-    """Per question, what was asked, answered and expected. Only for graded attempts."""
+def review_attempt(
+    attempt: QuizAttempt, *, section_titles: dict[str, str] | None = None
+) -> list[QuestionReview]:
+    """Per question, what was asked, answered and expected. Only for graded attempts.
+    `section_titles` (anchor → heading, see lesson_sections) names what to review."""
+    section_titles = section_titles or {}
     if attempt.is_open:
         raise ValueError("An open attempt has no review: the key is not shown before grading.")
     rows = []
@@ -387,6 +392,7 @@ def review_attempt(attempt: QuizAttempt) -> list[QuestionReview]:
                 review_section=key.get("review_section", ""),
                 correct_ids=correct_ids,
                 correct_text=correct_text,
+                review_title=section_titles.get(key.get("review_section", ""), ""),
             )
         )
     return rows
@@ -485,3 +491,15 @@ def search_learning(user, query: str, *, request=None) -> list[SearchHit]:
             )
         )
     return hits
+
+
+def lesson_sections(module) -> dict[str, str]:
+    """Anchor → heading text for the module's lesson, so results name what to review."""
+    from django.utils.text import slugify
+
+    sections = {}
+    for block in module.body or []:
+        if block.block_type == "heading":
+            text = block.value.get("text", "")
+            sections[block.value.get("anchor") or slugify(text)] = text
+    return sections

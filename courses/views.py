@@ -189,6 +189,7 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     if attempt.is_open:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
     state = services.quiz_state(request.user, module)
+    sections = services.lesson_sections(module)
     return render(
         request,
         "courses/quiz_result.html",
@@ -196,8 +197,11 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
             "attempt": attempt,
             "module": module,
             "module_url": module.get_url(request),
-            "reviews": services.review_attempt(attempt),
-            "review_sections": (attempt.grade or {}).get("review_sections", []),
+            "reviews": services.review_attempt(attempt, section_titles=sections),
+            "review_sections": [
+                {"anchor": anchor, "title": sections.get(anchor, anchor)}
+                for anchor in (attempt.grade or {}).get("review_sections", [])
+            ],
             "state": state,
             "next_module": services.next_module_after(request.user, module, request=request),
         },
