@@ -17,6 +17,9 @@ def courses_with_a_design() -> QuerySet[CoursePage]:
     return CoursePage.objects.filter(badge_design__isnull=False).order_by("title")
 
 
+ONE_DESIGN_PER_COURSE = "This course already has a badge design. Edit that design instead."
+
+
 class BadgeDesignForm(WagtailAdminModelForm):
     """The snippet form. One design per course: a second one is a form error, not a 500."""
 
@@ -26,9 +29,7 @@ class BadgeDesignForm(WagtailAdminModelForm):
             course is not None
             and BadgeDesign.objects.filter(course=course).exclude(pk=self.instance.pk).exists()
         ):
-            raise forms.ValidationError(
-                "This course already has a badge design. Edit that design instead."
-            )
+            raise forms.ValidationError(ONE_DESIGN_PER_COURSE)
         return course
 
 
@@ -96,9 +97,16 @@ class RerenderForm(forms.Form):
         self.fields["course"].queryset = courses_with_a_design()
 
 
+# "pending" and "rendering" share a public label; the filter needs to tell them apart.
+STATE_FILTER_CHOICES = [
+    (value, {"pending": "Queued for rendering", "rendering": "Rendering"}.get(value, label))
+    for value, label in Badge.State.choices
+]
+
+
 class BadgeFilterSet(WagtailFilterSet):
     state = django_filters.ChoiceFilter(
-        choices=Badge.State.choices, widget=forms.RadioSelect, empty_label="All"
+        choices=STATE_FILTER_CHOICES, widget=forms.RadioSelect, empty_label="All"
     )
     course = django_filters.ModelChoiceFilter(
         queryset=lambda request: CoursePage.objects.order_by("title")

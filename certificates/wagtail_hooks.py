@@ -8,17 +8,43 @@ Permissions (assign them to a group under Settings → Groups):
 """
 
 from django.contrib.auth import get_permission_codename
+from django.db import IntegrityError
 from django.urls import path, re_path
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import CreateView as SnippetCreateView
+from wagtail.snippets.views.snippets import EditView as SnippetEditView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from certificates import admin_views
-from certificates.forms import BadgeDesignForm, BadgeFilterSet
+from certificates.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from certificates.models import Badge, BadgeDesign
+
+
+class OneDesignPerCourseMixin:
+    """The form checks for an existing design, but two requests can both pass that check;
+    the database's unique constraint then decides, and the loser gets the form error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            # Wagtail saves inside a savepoint, so the connection is still usable here.
+            form.add_error("course", ONE_DESIGN_PER_COURSE)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class BadgeDesignCreateView(OneDesignPerCourseMixin, SnippetCreateView):
+    pass
+
+
+class BadgeDesignEditView(OneDesignPerCourseMixin, SnippetEditView):
+    pass
 
 
 class BadgeDesignIndexView(SnippetIndexView):
@@ -31,6 +57,8 @@ class BadgeDesignViewSet(SnippetViewSet):
     icon = "doc-full"
     menu_label = "Badge designs"
     index_view_class = BadgeDesignIndexView
+    add_view_class = BadgeDesignCreateView
+    edit_view_class = BadgeDesignEditView
     list_display = ["title", "course", "template_version", "updated_at"]
     edit_handler = ObjectList(BadgeDesign.panels, base_form_class=BadgeDesignForm)
     copy_view_enabled = False  # a copy would collide with the one-design-per-course rule

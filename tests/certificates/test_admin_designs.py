@@ -114,3 +114,26 @@ def test_editor_without_design_permissions_cannot_add_a_design(password, course)
     response = client.post(snippet_url("add"), design_form(course))
     assert response.status_code in (302, 403)
     assert BadgeDesign.objects.count() == 0
+
+
+def test_a_concurrent_second_design_loses_to_the_constraint_with_a_form_error(
+    verified_staff_client, design, monkeypatch
+):
+    """Two requests can both pass the form's check; the second save then hits the
+    database constraint and must still get a form error, not a 500."""
+    from certificates.forms import BadgeDesignForm
+
+    monkeypatch.setattr(BadgeDesignForm, "clean_course", lambda form: form.cleaned_data["course"])
+    monkeypatch.setattr(BadgeDesignForm, "validate_unique", lambda form: None)
+    response = verified_staff_client.post(
+        snippet_url("add"), design_form(design.course, title="Another")
+    )
+    assert response.status_code == 200
+    assert "This course already has a badge design." in response.content.decode()
+    assert list(BadgeDesign.objects.values_list("title", flat=True)) == [design.title]
+
+
+def test_state_filter_tells_queued_and_rendering_apart(verified_staff_client, design):
+    html = verified_staff_client.get(reverse("badges:index")).content.decode()
+    assert "Queued for rendering" in html
+    assert "Rendering" in html
