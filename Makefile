@@ -56,7 +56,8 @@ worker: setup ## Run a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A lms worker -l info --concurrency 2
 
 bench: setup ## Run the benchmarks in bench/
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@failed=""; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) db.sqlite3 media staticfiles var
