@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -83,6 +84,11 @@ class Verdict:
     def is_valid(self) -> bool:
         return self.code == "valid"
 
+    @property
+    def superseded_by(self) -> str | None:
+        """Public id of the badge that replaces this one, if any."""
+        return superseded_public_id(self.badge) if self.badge is not None else None
+
     def as_dict(self) -> dict:
         """The public JSON: the verdict, its checks and what the PDF prints; nothing else."""
         data: dict = {
@@ -133,9 +139,7 @@ def public_badge_facts(badge: Badge) -> dict:
         "credential_url": badge_url(badge.public_id) + "credential.json"
         if has_credential
         else None,
-        "superseded_by": badge_url(badge.superseded_by.public_id)
-        if badge.superseded_by_id and badge.superseded_by
-        else None,
+        "superseded_by": badge_url(superseded_public_id(badge)) if badge.superseded_by_id else None,
     }
     return facts
 
@@ -148,7 +152,23 @@ def find_badge(public_id: str) -> Badge | None:
     costs one (the replacement, if any, is joined in)."""
     if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
         return None
-    return Badge.objects.select_related("superseded_by").filter(public_id=public_id).first()
+    # One query: the replacement's public id is joined in as one column (not a second
+    # badge row), and no ORDER BY (public_id is unique); the ORM's compile time dominates
+    # this lookup, so it stays small.
+    found = list(
+        Badge.objects.filter(public_id=public_id)
+        .annotate(superseded_public_id=F("superseded_by__public_id"))
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
+def superseded_public_id(badge: Badge) -> str | None:
+    if not badge.superseded_by_id:
+        return None
+    if hasattr(badge, "superseded_public_id"):
+        return badge.superseded_public_id
+    return badge.superseded_by.public_id
 
 
 def public_id_from_credential_id(credential_id: object) -> str | None:
