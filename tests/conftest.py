@@ -49,9 +49,24 @@ def _service_skips() -> dict[str, str | None]:
 def pytest_collection_modifyitems(config, items):
     skips = _service_skips()
     for item in items:
+        _restore_data_after_transactional_tests(item)
         for marker, reason in skips.items():
             if reason and marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _restore_data_after_transactional_tests(item) -> None:
+    """Give every transactional test serialized_rollback.
+
+    A transactional test ends by flushing every table, taking the Wagtail tree root,
+    locales and content types that migrations created. With serialized_rollback those
+    rows are restored before the next such test; mixing tests with and without it makes
+    the result depend on their order (duplicate content types, a missing root page).
+    """
+    marker = item.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 def pytest_report_header(config):

@@ -1,19 +1,36 @@
-import importlib
 import subprocess
 import sys
 
-import pytest
-from django.core.exceptions import ImproperlyConfigured
+
+def _import_production(env: dict) -> subprocess.CompletedProcess:
+    # A fresh interpreter: lms.settings.base reads the environment once, at import.
+    return subprocess.run(
+        [sys.executable, "-c", "import lms.settings.production"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
-def test_production_settings_refuse_to_start_without_secrets(monkeypatch):
+def test_production_settings_refuse_to_start_without_secrets():
+    result = _import_production({})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
     for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    sys.modules.pop("lms.settings.production", None)
-    with pytest.raises(ImproperlyConfigured) as excinfo:
-        importlib.import_module("lms.settings.production")
-    for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
-        assert name in str(excinfo.value)
+        assert name in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_an_issuer_key_file():
+    result = _import_production(
+        {
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ISSUER_KEYS_FILE" in result.stderr
 
 
 def test_production_settings_refuse_sqlite():
