@@ -220,6 +220,8 @@ def badge_list_columns() -> list:
 
 
 class BadgeIndexView(IndexView):
+    page_title = "Issued badges"
+
     def get_base_queryset(self):
         # One query per page whatever its length: the columns read only these joins.
         return super().get_base_queryset().select_related("course", "recipient")

@@ -397,3 +397,30 @@ def test_editor_without_any_badge_permission_cannot_see_badges(password, design)
     assert refused(client.get(url("index")))
     assert refused(client.get(url("inspect", badge.pk)))
     assert client.post(url("revoke", badge.pk), {"reason": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "reason, error",
+    [
+        ("x" * 501, "Ensure this value has at most 500 characters"),
+        ("bad\x00reason", "Null characters are not allowed."),
+    ],
+)
+def test_hostile_revocation_reasons_are_form_errors(staff, design, reason, error):
+    badge = make_badge(design=design)
+    response = staff.post(url("revoke", badge.pk), {"reason": reason})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    badge.refresh_from_db()
+    assert badge.state == State.ISSUED
+
+
+def test_revocation_reason_markup_is_shown_literally(
+    staff, design, django_capture_on_commit_callbacks
+):
+    badge = make_badge(design=design)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(url("revoke", badge.pk), {"reason": "<img src=x onerror=alert(1)>"})
+    html = staff.get(url("inspect", badge.pk)).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
