@@ -204,7 +204,9 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return limited
     # Only pages for visitors without a session are shared: the header and the LinkedIn
     # button differ for a logged-in fellow.
-    shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES
+    shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES and getattr(
+        settings, "CREDENCE_BADGE_PAGE_CACHE", True
+    )
     fingerprint = _keys_fingerprint() if shareable else None
     body, generation = _from_cache(public_id, "html", fingerprint)
     if body is None:
