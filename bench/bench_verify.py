@@ -1,0 +1,318 @@
+"""The public verification JSON endpoint under load, against a bare JSON view in the same run.
+
+Run by hand (`make bench`), not in CI. Needs PostgreSQL (DATABASE_URL=postgres://...) and
+wrk (installed with apt-get when missing and running as root; otherwise skipped). Uses
+REDIS_URL for the cache when set (the limiter and page cache then work as in production).
+
+Steps: create a dedicated database, migrate, insert 1,000 badges and count queries per
+JSON lookup, top up to 100,000 and count again, then run gunicorn (2 workers, DEBUG off)
+on a free loopback port and wrk (16 connections, 10 s each) against: the bare JSON view;
+the badge JSON with random known ids; the HTML page uncached; the HTML page cached.
+
+The 100,000 badges carry copies of ONE signed credential with their own ids, and their
+stored hash set to the copy's digest, so each lookup takes the same path as a real badge
+(hash compare, no re-canonicalisation); their signatures would not verify. Targets: JSON
+>= 0.5 of the bare view's requests/s and p99 <= 2x its p99; <= 2 queries per request, the
+same at 1,000 and 100,000; HTML uncached >= 0.25, cached >= 0.8 of the bare view.
+"""
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "credence_bench_verify"
+DURATION, CONNECTIONS = "10s", 16
+LUA = """
+local ids = {}
+for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
+local prefix, suffix = os.getenv("BENCH_PREFIX"), os.getenv("BENCH_SUFFIX")
+math.randomseed(os.time())
+request = function()
+  local path = prefix
+  if #ids > 0 and suffix ~= "" then path = prefix .. ids[math.random(#ids)] .. suffix end
+  return wrk.format("GET", path)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH rps=%.1f p99_ms=%.3f errors=%d non2xx=%d\\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+
+def skip(message: str) -> None:
+    print(f"SKIP bench_verify: {message}")
+    sys.exit(0)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        skip("wrk is not installed (sudo apt-get install -y wrk)")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    return shutil.which("wrk") or skip("could not install wrk")
+
+
+def bench_database_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def recreate_database(base: str) -> None:
+    import psycopg
+
+    parts = urlsplit(base)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def django_child(env: dict, code: str) -> str:
+    """Run `code` in a fresh Django process with the bench settings; return its stdout."""
+    prelude = "import django; django.setup()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit("bench child process failed")
+    return done.stdout
+
+
+def seed(env: dict, total: int) -> None:
+    code = f"""
+import copy, secrets
+from django.conf import settings
+from django.utils import timezone
+from certificates.models import Badge, new_public_id
+from certificates import credentials
+from certificates.ob3 import status_list
+
+def snapshot(public_id):
+    return {{"public_id": public_id, "recipient_name": "Ada Lovelace",
+        "course_title": "Foundations of AI Data Labeling",
+        "badge_title": "Certified AI Data Labeler",
+        "badge_description": "Labels data for model training.", "criteria": "Passed every quiz.",
+        "score_percent": 95, "issued_on": "2025-03-01", "expires_on": None,
+        "issuer_name": "Credence",
+        "signatory_name": "Grace Hopper", "signatory_title": "Head of Training",
+        "signature_image_path": None, "artwork_path": None, "accent_color": "#1D5FA8",
+        "page_size": "A4", "verify_url": f"{{settings.SITE_URL}}/badges/{{public_id}}/",
+        "template_version": 1, "course_version": "1"}}
+
+now = timezone.now()
+existing = Badge.objects.count()
+template = Badge.objects.filter(credential__isnull=False).first()
+if template is None:
+    pid = new_public_id()
+    template = Badge(public_id=pid, state=Badge.State.ISSUED, snapshot=snapshot(pid), issued_at=now,
+                     created_at=now, status_index=0)
+    signed = credentials.sign_and_check(template, recipient_email="ada@example.org")
+    for name, value in signed.row_fields().items():
+        setattr(template, name, value)
+    template.save()
+    existing = 1
+taken = set(Badge.objects.values_list("status_index", flat=True))
+# One shuffle of the free indexes (allocate_index per badge is quadratic once the list
+# is more than half full, as 100,000 of 131,072 is).
+free = [i for i in range(status_list.MIN_ENTRIES) if i not in taken]
+secrets.SystemRandom().shuffle(free)
+batch = []
+for n in range(existing, {total}):
+    pid = new_public_id()
+    cred = copy.deepcopy(template.credential)
+    cred["id"] = f"{{settings.SITE_URL}}/badges/{{pid}}/"
+    index = free.pop()
+    batch.append(Badge(public_id=pid, state=Badge.State.ISSUED, snapshot=snapshot(pid),
+        issued_at=now, created_at=now, status_index=index, credential=cred,
+        signing_key_id=template.signing_key_id,
+        credential_sha256=credentials.credential_digest(cred), credential_verified_at=now))
+    if len(batch) == 5000:
+        Badge.objects.bulk_create(batch); batch = []
+Badge.objects.bulk_create(batch)
+print(Badge.objects.count())
+"""
+    print(f"  badges: {django_child(env, code).strip()}")
+
+
+QUERIES = """
+import random
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.core.cache import cache
+from certificates.models import Badge
+from certificates.status_publishing import purge_badge_page
+ids = list(Badge.objects.order_by("?").values_list("public_id", flat=True)[:20])
+client = Client()
+counts = set()
+for pid in ids:
+    purge_badge_page(pid)
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(f"/badges/{pid}.json").status_code == 200
+    counts.add(len(q))
+print(max(counts))
+"""
+
+
+def run_wrk(wrk: str, port: int, ids_file: str, prefix: str, suffix: str) -> dict:
+    env = {**os.environ, "BENCH_IDS": ids_file, "BENCH_PREFIX": prefix, "BENCH_SUFFIX": suffix}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(LUA)
+    out = subprocess.run(
+        [
+            wrk,
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}",
+            "-s",
+            lua.name,
+            f"http://127.0.0.1:{port}/",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    ).stdout
+    match = re.search(r"BENCH rps=([\d.]+) p99_ms=([\d.]+) errors=(\d+) non2xx=(\d+)", out)
+    if not match:
+        raise SystemExit(f"wrk output not understood:\n{out}")
+    rps, p99, errors, non2xx = match.groups()
+    return {"rps": float(rps), "p99": float(p99), "errors": int(errors), "non2xx": int(non2xx)}
+
+
+def serve(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "lms.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> int:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        skip("set DATABASE_URL=postgres://... (PostgreSQL is required)")
+    wrk = ensure_wrk()
+    recreate_database(base)
+    keys_dir = tempfile.mkdtemp(prefix="credence-bench-keys-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.verify_settings",
+        "DATABASE_URL": bench_database_url(base),
+        "DJANGO_ISSUER_KEYS_FILE": str(Path(keys_dir) / "keys.json"),
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "issuer_keys", "create"], env=env, cwd=ROOT, check=True)
+    if os.environ.get("REDIS_URL"):
+        django_child(env, "from django.core.cache import cache; cache.clear()")
+    seed(env, 1_000)
+    queries_1k = int(django_child(env, QUERIES).strip())
+    seed(env, 100_000)
+    queries_100k = int(django_child(env, QUERIES).strip())
+    ids = django_child(
+        env,
+        "from certificates.models import Badge\n"
+        "print('\\n'.join(Badge.objects.values_list('public_id', flat=True)))",
+    ).split()
+    ids_file = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+    ids_file.write("\n".join(ids))
+    ids_file.close()
+    hot_file = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+    hot = random.sample(ids, 1_000)
+    hot_file.write("\n".join(hot))
+    hot_file.close()
+
+    results = {}
+    for cached in ("0", "1"):
+        port = free_port()
+        server = serve({**env, "BENCH_PAGE_CACHE": cached}, port)
+        try:
+            if cached == "0":
+                results["bare"] = run_wrk(wrk, port, ids_file.name, "/bench/bare.json", "")
+                results["json"] = run_wrk(wrk, port, ids_file.name, "/badges/", ".json")
+                results["html_uncached"] = run_wrk(wrk, port, ids_file.name, "/badges/", "/")
+            else:
+                import urllib.request
+
+                for pid in hot:  # warm the page cache for the hot set
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/badges/{pid}/").read()  # noqa: S310
+                results["html_cached"] = run_wrk(wrk, port, hot_file.name, "/badges/", "/")
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+    bare = results["bare"]
+    print(json.dumps(results, indent=2))
+    json_rps = results["json"]["rps"] / bare["rps"]
+    json_p99 = results["json"]["p99"] / bare["p99"]
+    uncached = results["html_uncached"]["rps"] / bare["rps"]
+    cached_ratio = results["html_cached"]["rps"] / bare["rps"]
+    checks = [
+        ("JSON requests/s vs bare", json_rps, json_rps >= 0.5, ">= 0.5"),
+        ("JSON p99 vs bare", json_p99, json_p99 <= 2.0, "<= 2.0"),
+        ("queries/request at 1,000", queries_1k, queries_1k <= 2, "<= 2"),
+        ("queries/request at 100,000", queries_100k, queries_100k == queries_1k, "== at 1,000"),
+        ("HTML uncached requests/s vs bare", uncached, uncached >= 0.25, ">= 0.25"),
+        ("HTML cached requests/s vs bare", cached_ratio, cached_ratio >= 0.8, ">= 0.8"),
+        (
+            "errors and non-2xx",
+            sum(r["errors"] + r["non2xx"] for r in results.values()),
+            all(r["errors"] + r["non2xx"] == 0 for r in results.values()),
+            "== 0",
+        ),
+    ]
+    for name, value, ok, target in checks:
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"{'ok  ' if ok else 'MISS'} {name}: {shown} (target {target})")
+    return 0 if all(ok for _, _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
