@@ -227,8 +227,10 @@ def test_lookups_are_rate_limited_per_client(badge, client):
     assert other.status_code == 200 and other.json()["status"] == "valid"
 
 
+# Explicitly transactional (live_server is), so the root conftest restores migration data.
+@pytest.mark.django_db(transaction=True)
 @override_settings(CREDENCE_PUBLIC_RATE_LIMIT=50, CREDENCE_PUBLIC_RATE_WINDOW=60)
-def test_limiter_engages_on_a_live_loopback_server(live_server, db):
+def test_limiter_engages_on_a_live_loopback_server(live_server):
     """THREATS C2/L2: 200 guesses against the live server; none hits, the limiter engages."""
     from django.core.cache import cache
 
