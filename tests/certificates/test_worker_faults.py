@@ -142,19 +142,26 @@ def badge_issued(fellow):
     return Badge.objects.filter(recipient=fellow, state=Badge.State.ISSUED).first()
 
 
+def ready_mails(fault_dirs):
+    return [
+        f
+        for f in Path(fault_dirs["mail"]).iterdir()
+        if "Your badge is ready" in f.read_text(errors="replace")
+    ]
+
+
 def assert_issued_exactly_once(fellow, fault_dirs):
+    # The e-mail is sent just after the badge row turns issued: wait for it, then make
+    # sure no second one follows.
+    wait_for(lambda: ready_mails(fault_dirs), timeout=30, what="the 'badge ready' e-mail")
+    time.sleep(1)
     assert Badge.objects.filter(recipient=fellow).count() == 1
     badge = Badge.objects.get(recipient=fellow)
     assert badge.state == Badge.State.ISSUED
     pdfs = list((Path(fault_dirs["media"]) / "badges" / badge.public_id).glob("*.pdf"))
     assert [p.name for p in pdfs] == [Path(badge.pdf.name).name]
     assert pdfs[0].read_bytes().startswith(b"%PDF-")
-    ready_mails = [
-        f
-        for f in Path(fault_dirs["mail"]).iterdir()
-        if "Your badge is ready" in f.read_text(errors="replace")
-    ]
-    assert len(ready_mails) == 1
+    assert len(ready_mails(fault_dirs)) == 1
     return badge
 
 
