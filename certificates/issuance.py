@@ -200,6 +200,8 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
 
 
 def suspend_badge(badge: Badge, *, by=None) -> Badge:
+    """Suspend an issued badge (reversible). Sets its suspension status-list bit in the
+    same transaction; purges the public page on commit. Idempotent."""
     with transaction.atomic():
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if locked.state == Badge.State.SUSPENDED:
@@ -215,6 +217,8 @@ def suspend_badge(badge: Badge, *, by=None) -> Badge:
 
 
 def reinstate_badge(badge: Badge, *, by=None) -> Badge:
+    """Lift a suspension. Refuses revoked badges: revocation is final. Clears the
+    suspension bit in the same transaction; purges the public page on commit. Idempotent."""
     with transaction.atomic():
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if locked.state == Badge.State.ISSUED:
