@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from certificates.models import Badge, BadgeDesign
+from certificates.publishing import MAX_RENDER_ATTEMPTS
 
 logger = logging.getLogger("credence.badges")
 
@@ -152,10 +154,13 @@ def sweep_stuck_badges(*, pending_after: timedelta = timedelta(minutes=2)) -> in
     rendering with an expired lease (a worker died). Safe to run at any time, from
     Celery beat or the `sweep_badges` command. Returns how many were queued."""
     now = timezone.now()
-    stale_pending = Badge.objects.filter(state=Badge.State.PENDING).filter(
-        models_q_last_enqueued_before(now - pending_after)
+    # Badges past their render attempts wait for staff: the claim would refuse them, so
+    # queueing them would only send a no-op task every sweep.
+    retryable = Badge.objects.filter(render_attempts__lt=MAX_RENDER_ATTEMPTS)
+    stale_pending = retryable.filter(state=Badge.State.PENDING).filter(
+        Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lt=now - pending_after)
     )
-    expired_leases = Badge.objects.filter(state=Badge.State.RENDERING, render_lease_until__lt=now)
+    expired_leases = retryable.filter(state=Badge.State.RENDERING, render_lease_until__lt=now)
     ids = list(stale_pending.values_list("pk", flat=True)) + list(
         expired_leases.values_list("pk", flat=True)
     )
@@ -165,12 +170,6 @@ def sweep_stuck_badges(*, pending_after: timedelta = timedelta(minutes=2)) -> in
     if ids:
         logger.info("sweeper re-queued %d of %d stuck badges", queued, len(ids))
     return queued
-
-
-def models_q_last_enqueued_before(moment):
-    from django.db.models import Q
-
-    return Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lt=moment)
 
 
 # --- lifecycle changes made by staff -----------------------------------------------

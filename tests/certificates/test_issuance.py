@@ -269,3 +269,19 @@ def test_concurrent_issue_creates_one_badge(design, completion):
     assert errors == []
     assert len(set(results)) == 1
     assert Badge.objects.count() == 1
+
+
+def test_sweeper_requeues_lost_renders_but_not_badges_that_used_up_their_attempts(
+    design, completion, monkeypatch
+):
+    with transaction.atomic():
+        badge = issue(completion)  # eager task not run: the on-commit hook never fires here
+    queued = []
+    monkeypatch.setattr(
+        issuance, "enqueue_render", lambda badge_id: queued.append(badge_id) or True
+    )
+    assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
+    assert queued == [badge.pk]
+    Badge.objects.filter(pk=badge.pk).update(render_attempts=publishing.MAX_RENDER_ATTEMPTS)
+    assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
+    assert queued == [badge.pk]
