@@ -6,6 +6,7 @@ same task, in any interleaving, issue the badge once and send one e-mail.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -156,6 +157,19 @@ def sign_badge(badge: Badge):
     return sign_and_check(badge, recipient_email=recipient_email_of(badge))
 
 
+def store_pdf(name: str, pdf: bytes) -> str:
+    """Save the PDF under a fresh name and return the name stored. If the write fails part
+    way (a full disk), remove what was written: nothing points at it, but a truncated file
+    must not linger where an operator might take it for a badge."""
+    try:
+        return default_storage.save(name, ContentFile(pdf, name="badge.pdf"))
+    except Exception:
+        with contextlib.suppress(Exception):
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        raise
+
+
 def render_and_publish(badge_id: int) -> RenderOutcome:
     """Render a pending badge's PDF from its snapshot and mark it issued.
 
@@ -184,9 +198,7 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
         signed = sign_badge(badge)
         badge.credential = signed.credential  # attached to the PDF by render_pdf_bytes
         pdf = render_pdf_bytes(badge)
-        name = default_storage.save(
-            f"badges/{badge.public_id}/{token}.pdf", ContentFile(pdf, name="badge.pdf")
-        )
+        name = store_pdf(f"badges/{badge.public_id}/{token}.pdf", pdf)
     except Exception as exc:
         # Hand the badge back so the retry (or the sweeper) can claim it at once.
         Badge.objects.filter(pk=badge_id, render_token=token, state=Badge.State.RENDERING).update(
@@ -227,9 +239,7 @@ def _replace_pdf(badge: Badge, pdf: bytes, **fields) -> bool:
     """Point the badge at a new PDF if nobody replaced it meanwhile. The old PDF's hash is
     kept: a fellow may hold that copy, and it stays genuine."""
     old_name = badge.pdf.name
-    name = default_storage.save(
-        f"badges/{badge.public_id}/{secrets.token_hex(16)}.pdf", ContentFile(pdf, name="badge.pdf")
-    )
+    name = store_pdf(f"badges/{badge.public_id}/{secrets.token_hex(16)}.pdf", pdf)
     earlier = list(badge.earlier_pdf_sha256 or [])
     if badge.pdf_sha256 and badge.pdf_sha256 not in earlier:
         earlier.append(badge.pdf_sha256)
