@@ -1,7 +1,7 @@
 """Issuance against the real services: PostgreSQL, a private Redis, real Celery workers.
 
-THREATS F1 (Redis down at completion), F4/F5 (worker killed mid-render), F6 (duplicate
-delivery). "Issued exactly once" means one issued Badge row, one stored PDF and one
+THREATS F1 (Redis down at completion), F2 (Redis hanging), F3 (Redis lost the queued
+message), F4/F5 (worker killed mid-render), F6 (duplicate delivery). "Issued exactly once" means one issued Badge row, one stored PDF and one
 "badge ready" e-mail.
 """
 
@@ -242,4 +242,53 @@ def test_the_same_task_delivered_twice_concurrently_issues_once(
     fault_dirs["pause"].unlink()
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
     time.sleep(LEASE_SECONDS + 2)  # the losing delivery retries after the lease and no-ops
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def redis_command(server: RedisServer, *words: str) -> bytes:
+    """One command over a raw socket (RESP inline form); returns the first reply line."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(" ".join(words).encode() + b"\r\n")
+        return sock.recv(256).split(b"\r\n", 1)[0]
+
+
+def test_redis_hanging_at_completion_does_not_hang_the_request(
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
+):
+    """THREATS F2: Redis accepts connections but answers nothing (CLIENT PAUSE)."""
+    course, modules = course_with_badge
+    # The pause holds every client, this one included, until it runs out.
+    assert redis_command(redis_server, "CLIENT", "PAUSE", "20000", "ALL") == b"+OK"
+    elapsed = complete_course_through_the_site(client, fellow, course, modules[0])
+    # Publishing gives up after its 2 s socket timeout; the 20 s pause must not be felt.
+    assert elapsed < 12
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.state == Badge.State.PENDING
+    assert (
+        "being prepared" in client.get(reverse("certificates:my_badges")).content.decode().lower()
+    )
+
+    wait_for(redis_server._answers, timeout=30, what="Redis to answer again")
+    start_worker()
+    issuance.sweep_stuck_badges(pending_after=timedelta(0))
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
+):
+    """THREATS F3: the message was queued, then Redis lost it (no persistence)."""
+    course, modules = course_with_badge
+    complete_course_through_the_site(client, fellow, course, modules[0])
+    assert int(redis_command(redis_server, "LLEN", "celery")[1:]) == 1  # queued, no worker yet
+    assert redis_command(redis_server, "FLUSHALL") == b"+OK"
+    start_worker()
+    time.sleep(2)  # a worker with an empty queue issues nothing
+    assert Badge.objects.get(recipient=fellow).state == Badge.State.PENDING
+
+    assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
     assert_issued_exactly_once(fellow, fault_dirs)
