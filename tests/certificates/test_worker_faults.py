@@ -1,8 +1,9 @@
 """Issuance against the real services: PostgreSQL, a private Redis, real Celery workers.
 
-THREATS F1 (Redis down at completion), F2 (Redis hanging), F3 (Redis lost the queued
-message), F4/F5 (worker killed mid-render), F6 (duplicate delivery). "Issued exactly once" means one issued Badge row, one stored PDF and one
-"badge ready" e-mail.
+THREATS B1 (hostile name through a real worker), F1 (Redis down at completion), F2 (Redis
+hanging), F3 (Redis lost the queued message), F4/F5 (worker killed mid-render), F6
+(duplicate delivery). "Issued exactly once" means one issued Badge row, one stored PDF
+and one "badge ready" e-mail.
 """
 
 from __future__ import annotations
@@ -292,3 +293,58 @@ def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
     assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def test_hostile_name_set_on_the_profile_prints_literally_through_a_real_worker(
+    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    """THREATS B1: markup aimed at WeasyPrint's fetcher, entered where fellows enter names."""
+    import io
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pypdf import PdfReader
+
+    from certificates.credentials import CREDENTIAL_FILENAME
+
+    hits: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    listener = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    port = listener.server_address[1]
+    name = (
+        f'<img src="http://127.0.0.1:{port}/x"><link rel="attachment" href="file:///etc/passwd">'
+        "<style>@import url(file:///etc/hostname)</style>"
+    )
+    try:
+        client.force_login(fellow)
+        saved = client.post(reverse("accounts:profile"), {"display_name": name})
+        assert saved.status_code in (302, 303), saved.content[:500]
+        fellow.refresh_from_db()
+        assert fellow.display_name == name
+
+        course, modules = course_with_badge
+        start_worker()
+        complete_course_through_the_site(client, fellow, course, modules[0])
+        wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+        badge = assert_issued_exactly_once(fellow, fault_dirs)
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+    assert hits == []
+    reader = PdfReader(io.BytesIO((Path(fault_dirs["media"]) / badge.pdf.name).read_bytes()))
+    text = "".join(reader.pages[0].extract_text().split())
+    assert "".join(name.split()) in text
+    assert "root:" not in text
+    # The one embedded file is the signed credential we attach, never a fetched file.
+    assert list(reader.attachments) == [CREDENTIAL_FILENAME]
