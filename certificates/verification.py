@@ -7,14 +7,16 @@ A check that could not run has `passed=None`, and then the verdict is never "val
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
@@ -58,6 +60,16 @@ class Check:
     def label(self) -> str:
         return _CHECK_LABELS.get(self.name, self.name)
 
+    @property
+    def checked_at_iso(self) -> str:
+        """For <time datetime>: what the template filter `date:'c'` gave."""
+        return _local_time(self.checked_at, "c", *_locale())
+
+    @property
+    def checked_at_display(self) -> str:
+        """For people, e.g. '1 Mar 2025, 14:05 UTC'."""
+        return _local_time(self.checked_at, "j M Y, H:i T", *_locale())
+
     def as_dict(self) -> dict:
         return {
             "name": self.name,
@@ -78,7 +90,7 @@ class Verdict:
     checks: tuple[Check, ...] = ()
     since: datetime | None = None
     detail: str = ""
-    badge: Badge | None = field(default=None, compare=False)
+    badge: Badge | PublicBadge | None = field(default=None, compare=False)
 
     @property
     def is_valid(self) -> bool:
@@ -110,6 +122,18 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _locale() -> tuple[str, str | None]:
+    return timezone.get_current_timezone_name(), translation.get_language()
+
+
+@functools.lru_cache(maxsize=64)
+def _local_time(moment: datetime, pattern: str, zone_name: str, language: str | None) -> str:
+    # Most checks of one verdict share their `now`: each moment is formatted once (the
+    # date filter in the template was a third of the verdict's rendering). The zone and
+    # the language (month names) are part of the key.
+    return format_date(timezone.localtime(moment), pattern)
+
+
 def _day(moment: datetime | None) -> str:
     return format_date(timezone.localtime(moment), "j F Y") if moment else ""
 
@@ -118,7 +142,7 @@ def badge_url(public_id: str) -> str:
     return f"{settings.SITE_URL}/badges/{public_id}/"
 
 
-def public_badge_facts(badge: Badge) -> dict:
+def public_badge_facts(badge: Badge | PublicBadge) -> dict:
     """What anyone may read about a badge: what its PDF prints (THREATS P1)."""
     snap = badge.snapshot
     has_credential = bool(badge.credential) and not badge.is_preparing
@@ -163,7 +187,86 @@ def find_badge(public_id: str) -> Badge | None:
     return found[0] if found else None
 
 
-def superseded_public_id(badge: Badge) -> str | None:
+@dataclass(frozen=True, slots=True)
+class PublicBadge:
+    """The columns of a badge that its public page and JSON read, and nothing else.
+
+    `find_public_badge` returns this instead of a `Badge`: building the model instance
+    (all ~35 fields, plus the model-init signals) and compiling its query each time were
+    most of a lookup's cost (bench/bench_verify.py). The verdict code reads both alike.
+    """
+
+    public_id: str
+    state: str
+    snapshot: dict
+    credential: dict | None
+    credential_sha256: str
+    credential_verified_at: datetime | None
+    issued_at: datetime | None
+    expires_at: datetime | None
+    suspended_at: datetime | None
+    revoked_at: datetime | None
+    revocation_reason: str
+    pdf: str  # the stored file's name; empty when there is no PDF yet
+    recipient_id: int | None
+    superseded_by_id: int | None
+    superseded_public_id: str | None
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.state in Badge.PREPARING_STATES
+
+
+_PUBLIC_BADGE_COLUMNS = tuple(f.name for f in fields(PublicBadge))
+
+
+class _CompiledLookup:
+    """The public-id lookup as SQL compiled once per database connection, with the
+    ORM's own converters (JSON decoding, and datetimes on SQLite) applied to the row."""
+
+    _PLACEHOLDER = "public-id-placeholder"
+
+    def __init__(self, alias: str) -> None:
+        queryset = (
+            Badge.objects.using(alias)
+            .filter(public_id=self._PLACEHOLDER)
+            .annotate(superseded_public_id=F("superseded_by__public_id"))
+            .values_list(*_PUBLIC_BADGE_COLUMNS)
+            .order_by()[:1]
+        )
+        self.compiler = queryset.query.get_compiler(using=alias)
+        self.sql, params = self.compiler.as_sql()
+        if params != (self._PLACEHOLDER,):
+            raise RuntimeError(f"unexpected parameters in the badge lookup: {params!r}")
+        self.converters = self.compiler.get_converters(
+            [column for column, _, _ in self.compiler.select]
+        )
+
+    def fetch(self, public_id: str) -> PublicBadge | None:
+        with self.compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql, (public_id,))
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        (values,) = self.compiler.apply_converters([row], self.converters)
+        return PublicBadge(*values)
+
+
+def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge | None:
+    """What the public page and JSON need of the badge with this public id, or None.
+    Malformed ids cost no query; a known or unknown well-formed one costs one."""
+    if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
+        return None
+    # Kept on the connection object itself (one per thread): the compiled query refers to
+    # its connection, so a weak-keyed map would never let either go.
+    connection = connections[using]
+    lookup = getattr(connection, "_credence_public_badge_lookup", None)
+    if lookup is None:
+        lookup = connection._credence_public_badge_lookup = _CompiledLookup(using)
+    return lookup.fetch(public_id)
+
+
+def superseded_public_id(badge: Badge | PublicBadge) -> str | None:
     if not badge.superseded_by_id:
         return None
     if hasattr(badge, "superseded_public_id"):
@@ -246,7 +349,9 @@ def _key_check(credential: dict, loaded, reason: str | None, now: datetime) -> C
     return Check(ISSUER_KEY, True, f"Signed by {key_id}, published in the issuer's DID.", now)
 
 
-def _signature_check(badge: Badge, loaded, reason: str | None, now: datetime) -> Check:
+def _signature_check(
+    badge: Badge | PublicBadge, loaded, reason: str | None, now: datetime
+) -> Check:
     from certificates.credentials import credential_digest
 
     credential = badge.credential
@@ -282,7 +387,7 @@ def _expiry_check(expires_at: datetime | None, now: datetime) -> Check:
     return Check(NOT_EXPIRED, True, "This badge does not expire.", now)
 
 
-def _lifecycle_check(badge: Badge, now: datetime) -> Check:
+def _lifecycle_check(badge: Badge | PublicBadge, now: datetime) -> Check:
     State = Badge.State
     if badge.state == State.REVOKED:
         return Check(NOT_REVOKED, False, f"Revoked on {_day(badge.revoked_at)}.", now)
@@ -293,7 +398,7 @@ def _lifecycle_check(badge: Badge, now: datetime) -> Check:
     return Check(NOT_REVOKED, True, "Not revoked or suspended on the issuer's record.", now)
 
 
-def badge_checks(badge: Badge, *, now: datetime | None = None) -> list[Check]:
+def badge_checks(badge: Badge | PublicBadge, *, now: datetime | None = None) -> list[Check]:
     """The checks behind a badge's public verdict, from its row and the issuer's keys."""
     now = now or timezone.now()
     loaded, reason = _issuer_state()
@@ -309,7 +414,7 @@ def badge_checks(badge: Badge, *, now: datetime | None = None) -> list[Check]:
 # --- the verdict ----------------------------------------------------------------------
 
 
-def decide(badge: Badge | None, checks: Iterable[Check], *, now: datetime) -> Verdict:
+def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: datetime) -> Verdict:
     """One verdict from a badge's lifecycle and the checks; see the module docstring."""
     checks = tuple(checks)
     by_name = {check.name: check for check in checks}
@@ -411,7 +516,7 @@ def decide(badge: Badge | None, checks: Iterable[Check], *, now: datetime) -> Ve
     )
 
 
-def verify_badge(badge: Badge, *, now: datetime | None = None) -> Verdict:
+def verify_badge(badge: Badge | PublicBadge, *, now: datetime | None = None) -> Verdict:
     """The public verdict for a badge on our record."""
     now = now or timezone.now()
     if badge.state in Badge.PREPARING_STATES:
