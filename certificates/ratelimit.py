@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,32 +36,72 @@ def retry_after(request: HttpRequest, scope: str = "lookup") -> int | None:
 
     Fails open when the cache is down: a public read must not break with Redis.
     """
+    return retry_after_and_get(request, (), scope)[0]
+
+
+def retry_after_and_get(
+    request: HttpRequest, keys: Sequence[str], scope: str = "lookup"
+) -> tuple[int | None, dict]:
+    """`retry_after`, and the cache entries of `keys` read in the same Redis round trip
+    (the cached badge page's hit path is these two reads and nothing else).
+
+    Returns (seconds to wait or None, {key: value} of the keys found). When the cache is
+    down the request is allowed and nothing is found.
+    """
     limit = int(getattr(settings, "CREDENCE_PUBLIC_RATE_LIMIT", 60))
-    if limit <= 0:
-        return None
     window = max(1, int(getattr(settings, "CREDENCE_PUBLIC_RATE_WINDOW", 60)))
     now = int(time.time())
     start = now - now % window
-    key = f"rl:{scope}:{client_ip(request)}:{start}"
+    counter = f"rl:{scope}:{client_ip(request)}:{start}" if limit > 0 else None
     try:
-        count = _count(key, window + 1)
+        count, found = _count_and_get(counter, window + 1, keys)
     except Exception as exc:  # noqa: BLE001 - any cache failure
         logger.warning("rate limiter unavailable (%s); allowing the request", exc)
-        return None
-    if count > limit:
-        return start + window - now
-    return None
+        return None, {}
+    if counter is not None and count > limit:
+        return start + window - now, found
+    return None, found
+
+
+# Django's RedisCache builds a new redis.Redis client (with its ~170 response callbacks)
+# on every get_client() call, a fifth of a badge lookup; writes always go to the first
+# server's pool, so one client per cache client is the same thing, built once.
+_write_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _write_client(redis_cache):
+    client = _write_clients.get(redis_cache)
+    if client is None:
+        client = _write_clients[redis_cache] = redis_cache.get_client(write=True)
+    return client
+
+
+def _count_and_get(counter: str | None, timeout: int, keys: Sequence[str]) -> tuple[int, dict]:
+    redis_cache = getattr(cache, "_cache", None)
+    if hasattr(redis_cache, "get_client"):
+        # Django's RedisCache: INCR and EXPIRE in one round trip (its own incr() costs two),
+        # without MULTI/EXEC (which doubles the replies to parse). EXPIRE comes last, so
+        # however the two interleave with other clients the key always has a lifetime.
+        # The reads go in the same pipeline, decoded as Django's cache.get_many() would.
+        pipe = _write_client(redis_cache).pipeline(transaction=False)
+        if counter is not None:
+            full_counter = cache.make_and_validate_key(counter)
+            pipe.incr(full_counter)
+            pipe.expire(full_counter, timeout)
+        if keys:
+            pipe.mget([cache.make_and_validate_key(key) for key in keys])
+        results = pipe.execute() if len(pipe) else []
+        count = int(results[0]) if counter is not None else 0
+        loads = redis_cache._serializer.loads
+        values = results[-1] if keys else ()
+        found = zip(keys, values, strict=True)
+        return count, {key: loads(value) for key, value in found if value is not None}
+    count = _count(counter, timeout) if counter is not None else 0
+    return count, (cache.get_many(keys) if keys else {})
 
 
 def _count(key: str, timeout: int) -> int:
-    redis_cache = getattr(cache, "_cache", None)
-    if hasattr(redis_cache, "get_client"):
-        # Django's RedisCache: INCR and EXPIRE in one round trip (its own incr() costs two).
-        full_key = cache.make_and_validate_key(key)
-        pipe = redis_cache.get_client(full_key, write=True).pipeline()
-        pipe.set(full_key, 0, ex=timeout, nx=True)
-        pipe.incr(full_key)
-        return int(pipe.execute()[1])
+    """The counter on caches other than Redis (locmem in tests and development)."""
     if cache.add(key, 1, timeout=timeout):
         return 1
     try:

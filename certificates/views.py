@@ -6,7 +6,6 @@ import json
 import secrets
 import time
 
-import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -28,8 +27,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certificates import ratelimit, status_publishing
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
+from certificates.qr_svg import qr_svg
 from certificates.sharing import linkedin_add_to_profile_url
-from certificates.verification import Verdict, badge_status, find_badge, verify_badge
+from certificates.verification import (
+    PublicBadge,
+    Verdict,
+    badge_status,
+    find_badge,
+    find_public_badge,
+    verify_badge,
+)
 
 # Cached pages live at most this long even without a purge; a purge (every status change)
 # removes them at once, and a badge's expiry is checked on every hit.
@@ -41,7 +48,10 @@ _UNCACHEABLE = ("preparing", "unverified")
 
 
 def _too_many(request: HttpRequest, *, as_json: bool = False) -> HttpResponse | None:
-    wait = ratelimit.retry_after(request)
+    return _limited_response(ratelimit.retry_after(request), as_json=as_json)
+
+
+def _limited_response(wait: int | None, *, as_json: bool = False) -> HttpResponse | None:
     if wait is None:
         return None
     message = "Too many lookups from your address. Please wait a minute and try again."
@@ -57,6 +67,14 @@ def _badge_or_404(public_id: str) -> Badge:
     badge = find_badge(public_id)
     if badge is None:
         # One uniform answer for malformed, unknown and guessed ids.
+        raise Http404("No badge has this id.")
+    return badge
+
+
+def _public_badge_or_404(public_id: str) -> PublicBadge:
+    """The columns the verdict and page read (no model instance); the same uniform 404."""
+    badge = find_public_badge(public_id)
+    if badge is None:
         raise Http404("No badge has this id.")
     return badge
 
@@ -85,15 +103,17 @@ def _cache_key(public_id: str, kind: str) -> str:
     return status_publishing.badge_page_cache_key(public_id)
 
 
+def _page_cache_keys(public_id: str, kind: str) -> tuple[str, str]:
+    """The keys `_from_cache` reads: the entry, and the badge's current generation."""
+    return _cache_key(public_id, kind), status_publishing.badge_generation_key(public_id)
+
+
 def _from_cache(
-    public_id: str, kind: str, fingerprint: str | None
+    found: dict, public_id: str, kind: str, fingerprint: str | None
 ) -> tuple[str | None, str | None]:
-    """(cached body or None, current generation or None)."""
-    key, gen_key = _cache_key(public_id, kind), status_publishing.badge_generation_key(public_id)
-    try:
-        found = cache.get_many([key, gen_key])
-    except Exception:  # noqa: BLE001 - a cache outage means rendering afresh
-        return None, None
+    """(cached body or None, current generation or None), from what was read of the
+    `_page_cache_keys` (nothing, when the cache is down: the page is rendered afresh)."""
+    key, gen_key = _page_cache_keys(public_id, kind)
     entry, generation = found.get(key), found.get(gen_key)
     if (
         entry
@@ -109,7 +129,7 @@ def _from_cache(
 
 
 def _to_cache(
-    badge: Badge,
+    badge: PublicBadge,
     kind: str,
     body: str,
     verdict: Verdict,
@@ -166,29 +186,30 @@ def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
     # Not cached, unlike the HTML page: the verdict is one indexed query and a hash
     # comparison away, while a cache miss cost three Redis round trips on top of it, and
     # verifiers mostly ask about a badge once (bench/bench_verify.py).
-    badge = _badge_or_404(public_id)
+    badge = _public_badge_or_404(public_id)
     return _json_response(json.dumps(verify_badge(badge).as_dict(), ensure_ascii=False))
 
 
 def _wallet_qr_svg(url: str) -> str:
-    code = segno.make(url, error="m")
-    # segno escapes the title; the SVG is ours, built from a URL we made.
-    return mark_safe(code.svg_inline(scale=3, title="QR code of the credential's address"))  # noqa: S308
+    # qr_svg escapes the title; the SVG is ours, built from a URL we made.
+    return mark_safe(qr_svg(url, title="QR code of the credential's address"))  # noqa: S308
 
 
-def _page_context(request: HttpRequest, badge: Badge, verdict: Verdict) -> dict:
+def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> dict:
     from certificates.credentials import credential_url
 
     has_credential = bool(badge.credential) and not badge.is_preparing
+    is_owner = request.user.is_authenticated and request.user.pk == badge.recipient_id
     return {
         "badge": badge,
         "snapshot": badge.snapshot,
         "status": verdict,
         "verdict": verdict,
-        "linkedin_url": linkedin_add_to_profile_url(badge.snapshot),
+        # Only the owner of a valid badge is offered the LinkedIn button.
+        "linkedin_url": linkedin_add_to_profile_url(badge.snapshot) if is_owner else "",
         "credential_url": credential_url(badge.public_id) if has_credential else "",
         "wallet_qr": _wallet_qr_svg(credential_url(badge.public_id)) if has_credential else "",
-        "is_owner": request.user.is_authenticated and request.user.pk == badge.recipient_id,
+        "is_owner": is_owner,
     }
 
 
@@ -196,18 +217,26 @@ def _page_context(request: HttpRequest, badge: Badge, verdict: Verdict) -> dict:
 def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
     if _wants_json(request):
         return badge_json(request, public_id)
-    limited = _too_many(request)
-    if limited:
-        return limited
     # Only pages for visitors without a session are shared: the header and the LinkedIn
     # button differ for a logged-in fellow.
     shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES and getattr(
         settings, "CREDENCE_BADGE_PAGE_CACHE", True
     )
+    body = generation = None
+    if shareable:
+        # The limiter's count and the cache read share one Redis round trip: on a hit
+        # that is all the page costs.
+        wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id, "html"))
+    else:
+        wait, found = ratelimit.retry_after(request), {}
+    limited = _limited_response(wait)
+    if limited:
+        return limited
     fingerprint = _keys_fingerprint() if shareable else None
-    body, generation = _from_cache(public_id, "html", fingerprint)
+    if shareable:
+        body, generation = _from_cache(found, public_id, "html", fingerprint)
     if body is None:
-        badge = _badge_or_404(public_id)
+        badge = _public_badge_or_404(public_id)
         verdict = verify_badge(badge)
         body = render_to_string(
             "certificates/badge_page.html", _page_context(request, badge, verdict), request

@@ -52,7 +52,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before PublicVerdictMiddleware, so its answers carry the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GETs of a badge's page and JSON are answered here, without the
+    # session-based middleware below (certificates/middleware.py says why it is safe).
+    "certificates.middleware.PublicVerdictMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,7 +67,6 @@ MIDDLEWARE = [
     # After OTPMiddleware: it reads request.user.is_verified().
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lms.middleware.EditorRedirectMiddleware",
     # Last, as django-axes asks: it turns lockouts into a 429 page.
     "axes.middleware.AxesMiddleware",

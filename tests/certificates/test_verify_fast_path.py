@@ -1,0 +1,184 @@
+"""The cheap road to a badge's public verdict: the middleware short cut, the column-only
+lookup, the one-round-trip limiter and page-cache read, and the inline QR code."""
+
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateformat import format as format_date
+
+from certificates import issuance, ratelimit
+from certificates.middleware import PUBLIC_VERDICT_PATH
+from certificates.models import Badge
+from certificates.qr_svg import qr_svg
+from certificates.verification import find_badge, find_public_badge, verify_badge
+
+from .verify_support import issue_badge_now
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def badge(design, completion, django_capture_on_commit_callbacks):
+    return issue_badge_now(completion, django_capture_on_commit_callbacks)
+
+
+def test_the_short_cut_matches_exactly_the_page_and_json_routes():
+    public_id = "A" * 24
+    for name in ("certificates:badge", "certificates:badge_json"):
+        assert PUBLIC_VERDICT_PATH.match(reverse(name, args=[public_id]))
+    for name in ("certificates:badge_pdf", "certificates:badge_credential"):
+        assert not PUBLIC_VERDICT_PATH.match(reverse(name, args=[public_id]))
+    assert not PUBLIC_VERDICT_PATH.match("/badges/" + "A" * 25 + "/")
+
+
+def test_anonymous_answers_keep_every_security_header(badge, client):
+    for path in (f"/badges/{badge.public_id}/", f"/badges/{badge.public_id}.json"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Robots-Tag"] == "noindex"
+        assert int(response["Content-Length"]) == len(response.content)
+        assert "Set-Cookie" not in response
+
+
+def test_unknown_ids_get_the_site_404_page_on_the_short_cut(client, db):
+    fast = client.get("/badges/" + "B" * 24 + ".json")
+    full = client.get("/badges/not-a-badge-id")  # not on the short cut
+    assert fast.status_code == full.status_code == 404
+    assert fast.content == full.content
+    assert fast["X-Frame-Options"] == "DENY"
+
+
+def test_a_signed_in_owner_still_gets_the_full_page(badge, client, fellow):
+    client.force_login(fellow)
+    html = client.get(f"/badges/{badge.public_id}/").content.decode()
+    assert "Log out" in html and "Add to LinkedIn profile" in html
+    anonymous_html = client.__class__().get(f"/badges/{badge.public_id}/").content.decode()
+    assert "Log out" not in anonymous_html and "Add to LinkedIn profile" not in anonymous_html
+
+
+def test_the_public_page_ignores_a_language_left_active_by_an_earlier_request(badge, client):
+    expired = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+    Badge.objects.filter(pk=badge.pk).update(expires_at=expired)
+    with translation.override("de"):  # as LocaleMiddleware leaves a worker thread
+        assert format_date(expired, "F") == "März"
+        data = client.get(f"/badges/{badge.public_id}.json").json()
+    assert data["status"] == "expired" and data["summary"] == "Expired on 5 March 2024"
+
+
+def test_column_lookup_costs_one_query_and_agrees_with_the_model(badge):
+    with CaptureQueriesContext(connection) as queries:
+        public = find_public_badge(badge.public_id)
+    assert len(queries) == 1
+    model = find_badge(badge.public_id)
+    for name in public.__slots__:
+        assert getattr(public, name) == getattr(model, name) or (
+            name == "pdf" and public.pdf == model.pdf.name
+        ), name
+    assert find_public_badge("C" * 24) is None
+    assert find_public_badge("../etc/passwd") is None
+
+
+@pytest.mark.parametrize("change", ["revoke", "suspend", "reinstate", "supersede", "expire"])
+def test_the_verdict_reads_the_row_at_request_time_so_it_cannot_go_stale(
+    badge, client, change, django_capture_on_commit_callbacks
+):
+    """Nothing is precomputed: every status change shows in the next lookup."""
+    assert client.get(f"/badges/{badge.public_id}.json").json()["status"] == "valid"
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "revoke":
+            issuance.revoke_badge(badge, reason="Issued in error.")
+        elif change in ("suspend", "reinstate"):
+            issuance.suspend_badge(badge)
+            if change == "reinstate":
+                issuance.reinstate_badge(Badge.objects.get(pk=badge.pk))
+        elif change == "supersede":
+            new = issuance.reissue_badge(badge)
+        else:
+            Badge.objects.filter(pk=badge.pk).update(expires_at=timezone.now())
+    expected = {
+        "revoke": "revoked",
+        "suspend": "suspended",
+        "reinstate": "valid",
+        "supersede": "superseded",
+        "expire": "expired",
+    }[change]
+    data = client.get(f"/badges/{badge.public_id}.json").json()
+    assert data["status"] == expected
+    assert verify_badge(find_public_badge(badge.public_id)).code == expected
+    html = client.get(f"/badges/{badge.public_id}/").content.decode()
+    assert f"verdict--{expected}" in html
+    if change == "supersede":
+        assert data["badge"]["superseded_by"].endswith(f"/badges/{new.public_id}/")
+        assert f"/badges/{new.public_id}/" in html
+
+
+def test_the_cached_page_is_served_without_a_query_and_purged_on_revocation(
+    badge, client, django_capture_on_commit_callbacks
+):
+    client.get(f"/badges/{badge.public_id}/")
+    with CaptureQueriesContext(connection) as queries:
+        assert "verdict--valid" in client.get(f"/badges/{badge.public_id}/").content.decode()
+    assert len(queries) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        issuance.revoke_badge(badge, reason="Issued in error.")
+    assert "verdict--revoked" in client.get(f"/badges/{badge.public_id}/").content.decode()
+
+
+def test_wallet_qr_is_an_inline_svg_with_an_escaped_title():
+    svg = qr_svg("https://example.org/badges/x/credential.json", title="A <b> & c")
+    assert svg.startswith("<svg ") and svg.endswith("</svg>")
+    assert "<title>A &lt;b&gt; &amp; c</title>" in svg
+    # Every dark module is one rectangle cell of the path; the three finder patterns
+    # alone have 3 * (24 + 9) dark modules.
+    cells = sum(int(w) for w in re.findall(r"h(\d+)v1", svg))
+    assert cells > 3 * 33
+
+
+def test_count_and_read_share_one_call_and_fail_open(rf, settings):
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+    from django.core.cache import cache
+
+    cache.clear()
+    cache.set("page", {"body": "x"})
+    request = rf.get("/", REMOTE_ADDR="10.9.9.9")
+    assert ratelimit.retry_after_and_get(request, ["page", "missing"]) == (
+        None,
+        {"page": {"body": "x"}},
+    )
+    assert ratelimit.retry_after_and_get(request, [])[0] is None
+    wait, found = ratelimit.retry_after_and_get(request, ["page"])
+    assert wait is not None and wait >= 1 and found == {"page": {"body": "x"}}
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_count_and_read_in_one_redis_pipeline(rf, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+    from django.core.cache import cache
+
+    cache.clear()
+    cache.set("page", {"body": "x"})
+    cache.set("number", 7)
+    request = rf.get("/", REMOTE_ADDR="10.9.9.8")
+    first = ratelimit.retry_after_and_get(request, ["page", "number", "missing"])
+    assert first == (None, {"page": {"body": "x"}, "number": 7})
+    assert ratelimit.retry_after(request) is None
+    assert ratelimit.retry_after(request) >= 1
+    counters = list(cache._cache.get_client().keys("*rl:lookup:10.9.9.8:*"))
+    assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 61
+    cache.clear()
