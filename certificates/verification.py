@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
@@ -242,10 +242,31 @@ class _CompiledLookup:
             [column for column, _, _ in self.compiler.select]
         )
 
-    def fetch(self, public_id: str) -> PublicBadge | None:
+    def _fetch_row(self, public_id: str) -> tuple | None:
         with self.compiler.connection.cursor() as cursor:
             cursor.execute(self.sql, (public_id,))
-            row = cursor.fetchone()
+            return cursor.fetchone()
+
+    def fetch(self, public_id: str) -> PublicBadge | None:
+        connection = self.compiler.connection
+        # CONN_HEALTH_CHECKS would spend a round trip on SELECT 1 before this query, as
+        # long as the query itself (a third of a verdict's cost under load). The lookup
+        # reads one row and may simply run again, so it is its own health check: on a
+        # connection that died since the last request, reconnect and retry once.
+        retry_on_a_dead_link = (
+            connection.health_check_enabled
+            and not connection.health_check_done
+            and not connection.in_atomic_block
+        )
+        if retry_on_a_dead_link:
+            connection.health_check_done = True
+        try:
+            row = self._fetch_row(public_id)
+        except (OperationalError, InterfaceError):
+            if not retry_on_a_dead_link:
+                raise
+            connection.close()
+            row = self._fetch_row(public_id)
         if row is None:
             return None
         (values,) = self.compiler.apply_converters([row], self.converters)

@@ -1,0 +1,84 @@
+"""THREATS F7(a) for the public lookup: it skips CONN_HEALTH_CHECKS' SELECT 1 and instead
+retries once when the reused connection turns out to be dead."""
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test import Client
+
+from certificates.verification import find_public_badge
+
+from .verify_support import issue_badge_now
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def badge(design, completion, django_capture_on_commit_callbacks):
+    return issue_badge_now(completion, django_capture_on_commit_callbacks)
+
+
+def start_of_a_request() -> None:
+    # What Django's request_started signal does: health checks are due again.
+    connection.close_if_unusable_or_obsolete()
+
+
+def kill_our_backend() -> None:
+    pid = connection.connection.info.backend_pid
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.fixture
+def health_checks_counted(monkeypatch):
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    connection.ensure_connection()
+    connection.health_check_enabled = True  # set from the settings at connect time
+    calls = []
+    real = connection.is_usable
+
+    def counted():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(connection, "is_usable", counted)
+    return calls
+
+
+def test_lookup_spends_no_round_trip_on_a_health_check(badge, health_checks_counted):
+    start_of_a_request()
+    assert find_public_badge(badge.public_id).public_id == badge.public_id
+    assert health_checks_counted == []
+    # Other queries in the same request do not check either: the lookup vouched for it.
+    assert connection.health_check_done
+
+
+def test_lookup_on_a_connection_killed_since_the_last_request_reconnects(
+    badge, health_checks_counted
+):
+    start_of_a_request()
+    kill_our_backend()
+    start_of_a_request()
+    found = find_public_badge(badge.public_id)
+    assert found is not None and found.state == "issued"
+    # And the connection it left behind works for the rest of the request.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def test_badge_json_answers_after_the_database_dropped_the_connection(badge):
+    client = Client(raise_request_exception=False)
+    assert client.get(f"/badges/{badge.public_id}.json").status_code == 200
+    connection.ensure_connection()
+    kill_our_backend()
+    # The test client keeps Django's request_started handler from running; run it here.
+    start_of_a_request()
+    response = client.get(f"/badges/{badge.public_id}.json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "valid"
