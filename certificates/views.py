@@ -21,7 +21,6 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates import ratelimit, status_publishing
@@ -190,11 +189,6 @@ def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
     return _json_response(json.dumps(verify_badge(badge).as_dict(), ensure_ascii=False))
 
 
-def _wallet_qr_svg(url: str) -> str:
-    # qr_svg escapes the title; the SVG is ours, built from a URL we made.
-    return mark_safe(qr_svg(url, title="QR code of the credential's address"))  # noqa: S308
-
-
 def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> dict:
     from certificates.credentials import credential_url
 
@@ -208,7 +202,6 @@ def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) ->
         # Only the owner of a valid badge is offered the LinkedIn button.
         "linkedin_url": linkedin_add_to_profile_url(badge.snapshot) if is_owner else "",
         "credential_url": credential_url(badge.public_id) if has_credential else "",
-        "wallet_qr": _wallet_qr_svg(credential_url(badge.public_id)) if has_credential else "",
         "is_owner": is_owner,
     }
 
@@ -277,6 +270,29 @@ def badge_credential(request: HttpRequest, public_id: str) -> HttpResponse:
     response = HttpResponse(credential_bytes(badge.credential), content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="credence-badge-{public_id}.json"'
     response["Access-Control-Allow-Origin"] = "*"
+    return _public_headers(response)
+
+
+@require_GET
+def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The QR code of the badge's credential address, for a wallet to scan.
+
+    An image of its own rather than inline SVG on the badge page: the page's <img> loads
+    it lazily, inside the closed "Add to wallet" section, so the many visitors who never
+    open it do not pay for it (it was a fifth of an uncached page).
+    """
+    from certificates.credentials import credential_url
+
+    limited = _too_many(request)
+    if limited:
+        return limited
+    badge = _public_badge_or_404(public_id)
+    if badge.is_preparing or not badge.credential:
+        raise Http404("This badge has no credential yet.")
+    svg = qr_svg(credential_url(public_id), title="QR code of the credential's address")
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    # The address never changes for a badge; only its existence could (never, once issued).
+    response["Cache-Control"] = "public, max-age=86400"
     return _public_headers(response)
 
 

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
@@ -48,7 +49,9 @@ def test_page_shows_the_verdict_first_with_dated_checks_facts_and_downloads(badg
         assert fact in html
     assert f"/badges/{badge.public_id}/badge.pdf" in html
     assert f"/badges/{badge.public_id}/credential.json" in html
-    assert "Add to wallet" in html and "<svg" in html  # QR of the credential's address
+    # The wallet QR code is an image the browser loads only when the section is opened.
+    assert "Add to wallet" in html
+    assert f'src="/badges/{badge.public_id}/wallet-qr.svg"' in html and 'loading="lazy"' in html
     assert 'property="og:title"' in html and 'property="og:url"' in html
 
 
@@ -246,3 +249,32 @@ def test_limiter_engages_on_a_live_loopback_server(live_server):
     assert 200 not in codes
     assert codes[:50] == [404] * 50
     assert codes.count(429) == 150
+
+
+def test_wallet_qr_image_decodes_to_the_credential_address(badge, client):
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    response = client.get(f"/badges/{badge.public_id}/wallet-qr.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert "public" in response["Cache-Control"]
+    svg = response.content.decode()
+    # Draw the SVG's one-module rectangles ("M x y h w v1 H x z") at 8 px per module and
+    # read the result with a real QR reader.
+    side = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    image = Image.new("L", (side * 8, side * 8), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1H\d+z", svg):
+        x, y, width = int(x), int(y), int(width)
+        draw.rectangle([x * 8, y * 8, (x + width) * 8 - 1, y * 8 + 7], fill=0)
+    decoded = zxingcpp.read_barcode(image)
+    assert decoded is not None
+    assert decoded.text == f"{settings.SITE_URL}/badges/{badge.public_id}/credential.json"
+
+
+def test_wallet_qr_of_an_unknown_or_preparing_badge_is_a_404(client, design, completion):
+    assert client.get("/badges/" + "A" * 24 + "/wallet-qr.svg").status_code == 404
+    with transaction.atomic():
+        pending = issuance.request_badge_for_completion(completion)
+    assert client.get(f"/badges/{pending.public_id}/wallet-qr.svg").status_code == 404
