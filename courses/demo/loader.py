@@ -22,6 +22,7 @@ from wagtail.models import Page, Site
 from courses.demo import COURSES, INDEX_INTRO
 from courses.demo.raw import CourseSpec, ModuleSpec
 from courses.models import CourseIndexPage, CoursePage, ModulePage
+from lms.accounts.second_factor import backup_code_digest
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_NAME = "Demo Admin"
@@ -316,6 +317,6 @@ def _ensure_second_factor(user, result: AccountResult, *, reset: bool) -> None:
         StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).delete()
         backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
         for _ in range(BACKUP_CODE_COUNT):
-            token = StaticToken.random_token()
-            backup.token_set.create(token=token)
-            result.backup_codes.append(token)
+            code = StaticToken.random_token()
+            backup.token_set.create(token=backup_code_digest(code))  # never stored as itself
+            result.backup_codes.append(code)

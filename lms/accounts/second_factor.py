@@ -11,7 +11,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user, user_has_device
 from django_otp.forms import otp_verification_failed
 from django_otp.models import Device, VerifyNotAllowed
@@ -27,6 +29,9 @@ BACKUP_DEVICE_NAME = "Backup codes"
 _TOTP_CODE = re.compile(r"\d{6}")
 # StaticToken.random_token(): 8 characters of lower-case base32.
 _BACKUP_CODE = re.compile(r"[a-z2-7]{8}")
+# Backup codes are stored as keyed digests, never as themselves (ASVS 6.5.2; django-otp
+# keeps them in plain text). The salt names the purpose; the key is SECRET_KEY.
+BACKUP_CODE_SALT = "credence.accounts.backup-code"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,26 @@ def _device_for_code(user, code: str) -> type[Device] | None:
     if _BACKUP_CODE.fullmatch(code):
         return StaticDevice
     return None
+
+
+def backup_code_digest(code: str, *, secret: str | None = None) -> str:
+    """What is stored for a backup code: 16 hex digits of an HMAC-SHA256 keyed by the site's
+    SECRET_KEY. A copy of the database alone cannot be turned back into working codes,
+    and the digest fits django-otp's 16-character token column, so its one-time
+    deletion and throttling work unchanged."""
+    return salted_hmac(
+        BACKUP_CODE_SALT, normalize_code(code), secret=secret, algorithm="sha256"
+    ).hexdigest()[:16]
+
+
+def _stored_backup_token(device: StaticDevice, code: str) -> str:
+    """The stored digest matching `code`, under SECRET_KEY or any SECRET_KEY_FALLBACKS (so
+    rotating the key does not void printed codes); else the current key's digest, which
+    matches nothing and counts as one failed attempt."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    digests = [backup_code_digest(code, secret=secret) for secret in secrets]
+    found = device.token_set.filter(token__in=digests).values_list("token", flat=True).first()
+    return found or digests[0]
 
 
 def _verify_locked(device: Device, code: str) -> VerifyResult:
@@ -106,6 +131,8 @@ def verify_code(user, code: str) -> VerifyResult:
             if device is not None and device.verify_is_allowed()[0]:
                 device.throttle_increment(commit=True)
         else:
+            if isinstance(device, StaticDevice):
+                code = _stored_backup_token(device, code)
             result = _verify_locked(device, code)
     if not result.ok:
         otp_verification_failed.send(sender=verify_code, user=user)
@@ -149,8 +176,10 @@ def _replace_backup_codes(user) -> list[str]:
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
-    return codes
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=backup_code_digest(code)) for code in codes
+    )
+    return codes  # shown once; only their digests are kept
 
 
 def regenerate_backup_codes(user) -> list[str]:

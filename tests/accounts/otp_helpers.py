@@ -4,6 +4,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lms.accounts.second_factor import backup_code_digest
+
 LOGIN_URL = "/accounts/login/"
 VERIFY_URL = "/accounts/2fa/verify/"
 SETUP_URL = "/accounts/2fa/setup/"
@@ -16,7 +18,7 @@ def make_totp_device(user, **kwargs) -> TOTPDevice:
 def make_backup_codes(user, codes=("abcdefgh", "ijklmnop")) -> StaticDevice:
     device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
     for code in codes:
-        StaticToken.objects.create(device=device, token=code)
+        StaticToken.objects.create(device=device, token=backup_code_digest(code))
     return device
 
 

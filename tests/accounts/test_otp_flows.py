@@ -12,10 +12,11 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lms.accounts import second_factor
+from lms.accounts.second_factor import backup_code_digest
 
 from .otp_helpers import (
     SETUP_URL,
@@ -206,7 +207,7 @@ def test_regenerating_backup_codes_invalidates_the_old_set(client, fellow, devic
     response = client.post("/accounts/2fa/backup-codes/")
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(codes) == second_factor.BACKUP_CODE_COUNT
-    assert not StaticToken.objects.filter(token="oldoldol").exists()
+    assert not StaticToken.objects.filter(token=backup_code_digest("oldoldol")).exists()
     assert second_factor.verify_code(fellow, codes[-1]).ok
     assert not second_factor.verify_code(fellow, "oldoldol").ok
 
@@ -216,7 +217,7 @@ def test_regenerating_backup_codes_needs_a_verified_session(client, fellow, pass
     password_login(client, fellow.email, password)
     response = client.post("/accounts/2fa/backup-codes/")
     assert response["Location"].startswith(VERIFY_URL)
-    assert StaticToken.objects.filter(token="oldoldol").exists()
+    assert StaticToken.objects.filter(token=backup_code_digest("oldoldol")).exists()
 
 
 def _verified_client(user, password, device, at):
@@ -307,3 +308,54 @@ def test_no_codes_secrets_or_passwords_in_logs(client, fellow, password, caplog)
     text = caplog.text + " ".join(str(r.args) for r in caplog.records)
     for secret in [password, "bad guess 1", code, "999999", *codes, device.key]:
         assert secret not in text
+
+
+def test_backup_codes_are_stored_as_keyed_digests_and_survive_a_key_rotation(
+    client, fellow, settings
+):
+    """ASVS 6.5.2: a copy of the database does not hold usable backup codes."""
+    make_totp_device(fellow)
+    codes = second_factor.regenerate_backup_codes(fellow)
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+    assert len(stored) == len(codes) == second_factor.BACKUP_CODE_COUNT
+    assert not stored & set(codes)
+    assert all(re.fullmatch(r"[0-9a-f]{16}", token) for token in stored)
+
+    def reset_throttle():  # each deliberate failure below would pause checking
+        StaticDevice.objects.get(user=fellow).throttle_reset()
+
+    # Codes are typed with spaces, dashes and capitals.
+    first = codes[0]
+    assert second_factor.verify_code(fellow, f"{first[:4].upper()}-{first[4:]}").ok
+    assert not second_factor.verify_code(fellow, first).ok  # used up
+    reset_throttle()
+
+    # A new SECRET_KEY with the old one as a fallback: printed codes still work, once.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-test-only-key-" + "y" * 40
+    assert second_factor.verify_code(fellow, codes[1]).ok
+    result = second_factor.verify_code(fellow, codes[1])
+    assert not result.ok and not result.throttled
+    reset_throttle()
+    # Without the fallback the old codes no longer match anything.
+    settings.SECRET_KEY_FALLBACKS = []
+    result = second_factor.verify_code(fellow, codes[2])
+    assert not result.ok and not result.throttled
+
+
+def test_migration_turns_plain_text_backup_codes_into_digests(fellow):
+    import importlib
+
+    migration = importlib.import_module("lms.accounts.migrations.0003_hash_backup_codes")
+    make_totp_device(fellow)
+    device = StaticDevice.objects.create(user=fellow, name="Backup codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcdefgh")  # as django-otp stored it
+
+    from django.apps import apps
+
+    migration.hash_plain_tokens(apps, None)
+    migration.hash_plain_tokens(apps, None)  # a second run changes nothing
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [
+        backup_code_digest("abcdefgh")
+    ]
+    assert second_factor.verify_code(fellow, "abcdefgh").ok
