@@ -9,6 +9,7 @@ off), CREDENCE_PUBLIC_RATE_WINDOW (seconds, default 60), CREDENCE_TRUSTED_PROXY_
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import weakref
 from collections.abc import Sequence
@@ -76,21 +77,47 @@ def _write_client(redis_cache):
     return client
 
 
+# Each thread keeps one Redis connection of its own for this, made with the cache pool's
+# settings (timeouts included). Checking a connection out of redis-py's pool and back,
+# with the health probe it runs on checkout, cost as much CPU as the commands themselves
+# (bench/bench_verify.py). A connection that fails is dropped and the request allowed.
+_thread = threading.local()
+
+
+def _own_connection(redis_cache):
+    connection = getattr(_thread, "connection", None)
+    if connection is None or getattr(_thread, "cache", None) is not redis_cache:
+        connection = _write_client(redis_cache).connection_pool.make_connection()
+        _thread.connection, _thread.cache = connection, redis_cache
+    return connection
+
+
+def _round_trip(redis_cache, commands: list[tuple]) -> list:
+    """Send `commands` in one write and read their replies (a pipeline without MULTI)."""
+    connection = _own_connection(redis_cache)
+    try:
+        connection.send_packed_command(connection.pack_commands(commands))
+        return [connection.read_response() for _ in commands]
+    except BaseException:
+        # A half-read reply would poison the next request: start afresh next time.
+        connection.disconnect()
+        raise
+
+
 def _count_and_get(counter: str | None, timeout: int, keys: Sequence[str]) -> tuple[int, dict]:
     redis_cache = getattr(cache, "_cache", None)
     if hasattr(redis_cache, "get_client"):
         # Django's RedisCache: INCR and EXPIRE in one round trip (its own incr() costs two),
         # without MULTI/EXEC (which doubles the replies to parse). EXPIRE comes last, so
         # however the two interleave with other clients the key always has a lifetime.
-        # The reads go in the same pipeline, decoded as Django's cache.get_many() would.
-        pipe = _write_client(redis_cache).pipeline(transaction=False)
+        # The reads go in the same round trip, decoded as Django's cache.get_many() would.
+        commands: list[tuple] = []
         if counter is not None:
             full_counter = cache.make_and_validate_key(counter)
-            pipe.incr(full_counter)
-            pipe.expire(full_counter, timeout)
+            commands += [("INCR", full_counter), ("EXPIRE", full_counter, timeout)]
         if keys:
-            pipe.mget([cache.make_and_validate_key(key) for key in keys])
-        results = pipe.execute() if len(pipe) else []
+            commands.append(("MGET", *[cache.make_and_validate_key(key) for key in keys]))
+        results = _round_trip(redis_cache, commands) if commands else []
         count = int(results[0]) if counter is not None else 0
         loads = redis_cache._serializer.loads
         values = results[-1] if keys else ()

@@ -182,3 +182,32 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings):
     counters = list(cache._cache.get_client().keys("*rl:lookup:10.9.9.8:*"))
     assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 61
     cache.clear()
+
+
+@pytest.mark.redis
+def test_limiter_connection_survives_a_redis_restart(rf, settings):
+    """The limiter's own per-thread connection: dropped when Redis goes away (the lookup is
+    allowed meanwhile), made afresh when it is back."""
+    from tests.support.services import RedisServer
+
+    server = RedisServer().start()
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        settings.CREDENCE_PUBLIC_RATE_LIMIT = 1
+        request = rf.get("/", REMOTE_ADDR="10.9.9.7")
+        assert ratelimit.retry_after(request) is None
+        assert ratelimit.retry_after(request) is not None  # second in the window: limited
+
+        server.stop()
+        assert ratelimit.retry_after(request) is None  # Redis gone: fail open, no error
+        server.start()  # same port, empty: a new window
+        assert ratelimit.retry_after(request) is None
+        assert ratelimit.retry_after(request) is not None
+    finally:
+        server.stop()
