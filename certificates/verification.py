@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
@@ -243,27 +243,46 @@ class _CompiledLookup:
         )
 
     def _fetch_row(self, public_id: str) -> tuple | None:
-        with self.compiler.connection.cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(self.sql, (public_id,))
             return cursor.fetchone()
 
+    def _cursor(self):
+        """A Django cursor; on PostgreSQL one that binds parameters on the server.
+
+        Django's default client-side binding sends the query with the id spliced in, so
+        PostgreSQL parses and plans every lookup anew: half of the lookup's time (0.31 ms
+        of wall time; 0.17 ms prepared). This cursor binds on the server and has psycopg
+        prepare the statement, once per connection. Only this lookup uses it; the rest of
+        the site keeps Django's default. Wrapped as Django wraps its own cursors, so query
+        logging, error translation and the tests' query counts see it as usual.
+        """
+        connection = self.compiler.connection
+        if connection.vendor != "postgresql":
+            return connection.cursor()
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            cursor = _preparing_cursor_class()(connection.connection)
+            if connection.queries_logged:
+                return connection.make_debug_cursor(cursor)
+            return connection.make_cursor(cursor)
+
     def fetch(self, public_id: str) -> PublicBadge | None:
         connection = self.compiler.connection
-        # CONN_HEALTH_CHECKS would spend a round trip on SELECT 1 before this query, as
-        # long as the query itself (a third of a verdict's cost under load). The lookup
-        # reads one row and may simply run again, so it is its own health check: on a
-        # connection that died since the last request, reconnect and retry once.
-        retry_on_a_dead_link = (
-            connection.health_check_enabled
-            and not connection.health_check_done
-            and not connection.in_atomic_block
-        )
-        if retry_on_a_dead_link:
+        # The lookup reads one row and may simply run again (outside a transaction), so
+        # it is its own health check: CONN_HEALTH_CHECKS would spend a round trip on
+        # SELECT 1 first, as long as the query itself. It retries once, on a new
+        # connection, when the database dropped the old one since the last request, or
+        # when a deploy changed the badge table under the statement this connection
+        # prepared ("cached plan must not change result type").
+        retryable = not connection.in_atomic_block
+        if retryable and connection.health_check_enabled and not connection.health_check_done:
             connection.health_check_done = True
         try:
             row = self._fetch_row(public_id)
-        except (OperationalError, InterfaceError):
-            if not retry_on_a_dead_link:
+        except (OperationalError, InterfaceError, NotSupportedError):
+            if not retryable:
                 raise
             connection.close()
             row = self._fetch_row(public_id)
@@ -271,6 +290,18 @@ class _CompiledLookup:
             return None
         (values,) = self.compiler.apply_converters([row], self.converters)
         return PublicBadge(*values)
+
+
+@functools.cache
+def _preparing_cursor_class():
+    """Django's server-binding psycopg cursor, preparing every statement it executes."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
 
 
 def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge | None:

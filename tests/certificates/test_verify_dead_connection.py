@@ -82,3 +82,34 @@ def test_badge_json_answers_after_the_database_dropped_the_connection(badge):
     response = client.get(f"/badges/{badge.public_id}.json")
     assert response.status_code == 200
     assert response.json()["status"] == "valid"
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_lookup_is_prepared_once_per_connection_and_counted_as_one_query(badge):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert find_public_badge(badge.public_id) is not None
+    assert len(queries) == 3  # still logged and counted like any query
+    lookups = [s for s in prepared_statements() if '"certificates_badge"."public_id" = $1' in s]
+    assert len(lookups) == 1
+
+
+def test_lookup_survives_a_migration_changing_the_table_under_its_prepared_statement(badge):
+    assert find_public_badge(badge.public_id) is not None  # prepared on this connection
+    with connection.cursor() as cursor:
+        # What a deploy's migration might do while this process keeps its connection.
+        cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(400)')
+    try:
+        start_of_a_request()
+        found = find_public_badge(badge.public_id)
+        assert found is not None and found.public_id == badge.public_id
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(255)')
