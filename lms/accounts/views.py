@@ -224,3 +224,22 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
+
+
+class _PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own (login required, CSRF, sensitive POST parameters): needs the current
+    password, keeps this session signed in and signs out every other session, whose
+    stored password hash no longer matches."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password has been changed. Other devices have been signed out."
+        )
+        return response
+
+
+password_change = _PasswordChangeView.as_view()
