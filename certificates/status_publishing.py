@@ -109,15 +109,16 @@ def status_lists_by_url() -> dict[str, dict]:
     }
 
 
-# --- cached public page and JSON ------------------------------------------------------
+# --- cached public page ------------------------------------------------------
 
 
 def badge_page_cache_key(public_id: str) -> str:
     return f"badge-page:{public_id}"
 
 
-def badge_json_cache_key(public_id: str) -> str:
-    return badge_page_cache_key(public_id) + ":json"
+# A generation outlives every page cached under it (at most five minutes) by far, so
+# letting it expire cannot revive a purged page; it only keeps keys from piling up.
+GENERATION_SECONDS = 24 * 60 * 60
 
 
 def badge_generation_key(public_id: str) -> str:
@@ -127,11 +128,11 @@ def badge_generation_key(public_id: str) -> str:
 
 
 def purge_badge_page(public_id: str) -> None:
-    """Forget the cached public page and JSON of one badge. Never raises: a cache outage
+    """Forget the cached public page of one badge. Never raises: a cache outage
     must not undo a revocation (the entries also expire on their own within minutes)."""
     try:
-        cache.set(badge_generation_key(public_id), secrets.token_hex(8), timeout=None)
-        cache.delete_many([badge_page_cache_key(public_id), badge_json_cache_key(public_id)])
+        cache.set(badge_generation_key(public_id), secrets.token_hex(8), timeout=GENERATION_SECONDS)
+        cache.delete(badge_page_cache_key(public_id))
     except Exception as exc:  # noqa: BLE001 - any cache failure
         logger.warning("could not purge the cached page of badge %s: %s", public_id, exc)
 

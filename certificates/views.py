@@ -96,23 +96,20 @@ def _keys_fingerprint() -> str | None:
         return None
 
 
-def _cache_key(public_id: str, kind: str) -> str:
-    if kind == "json":
-        return status_publishing.badge_json_cache_key(public_id)
-    return status_publishing.badge_page_cache_key(public_id)
-
-
-def _page_cache_keys(public_id: str, kind: str) -> tuple[str, str]:
-    """The keys `_from_cache` reads: the entry, and the badge's current generation."""
-    return _cache_key(public_id, kind), status_publishing.badge_generation_key(public_id)
+def _page_cache_keys(public_id: str) -> tuple[str, str]:
+    """The keys `_from_cache` reads: the page, and the badge's current generation."""
+    return (
+        status_publishing.badge_page_cache_key(public_id),
+        status_publishing.badge_generation_key(public_id),
+    )
 
 
 def _from_cache(
-    found: dict, public_id: str, kind: str, fingerprint: str | None
+    found: dict, public_id: str, fingerprint: str | None
 ) -> tuple[str | None, str | None]:
     """(cached body or None, current generation or None), from what was read of the
     `_page_cache_keys` (nothing, when the cache is down: the page is rendered afresh)."""
-    key, gen_key = _page_cache_keys(public_id, kind)
+    key, gen_key = _page_cache_keys(public_id)
     entry, generation = found.get(key), found.get(gen_key)
     if (
         entry
@@ -129,7 +126,6 @@ def _from_cache(
 
 def _to_cache(
     badge: PublicBadge,
-    kind: str,
     body: str,
     verdict: Verdict,
     fingerprint: str | None,
@@ -142,7 +138,9 @@ def _to_cache(
         if generation is None:
             generation = secrets.token_hex(8)
             if not cache.add(
-                status_publishing.badge_generation_key(public_id), generation, timeout=None
+                status_publishing.badge_generation_key(public_id),
+                generation,
+                timeout=status_publishing.GENERATION_SECONDS,
             ):
                 return  # someone purged or started a generation meanwhile: do not guess
         until = None
@@ -151,7 +149,7 @@ def _to_cache(
             until = badge.expires_at.timestamp()
             timeout = max(1, min(timeout, int(until - time.time())))
         cache.set(
-            _cache_key(public_id, kind),
+            status_publishing.badge_page_cache_key(public_id),
             {"gen": generation, "fp": fingerprint, "until": until, "body": body},
             timeout=timeout,
         )
@@ -219,7 +217,7 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
     if shareable:
         # The limiter's count and the cache read share one Redis round trip: on a hit
         # that is all the page costs.
-        wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id, "html"))
+        wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
     else:
         wait, found = ratelimit.retry_after(request), {}
     limited = _limited_response(wait)
@@ -227,7 +225,7 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return limited
     fingerprint = _keys_fingerprint() if shareable else None
     if shareable:
-        body, generation = _from_cache(found, public_id, "html", fingerprint)
+        body, generation = _from_cache(found, public_id, fingerprint)
     if body is None:
         badge = _public_badge_or_404(public_id)
         verdict = verify_badge(badge)
@@ -235,7 +233,7 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "certificates/badge_page.html", _page_context(request, badge, verdict), request
         )
         if shareable:
-            _to_cache(badge, "html", body, verdict, fingerprint, generation)
+            _to_cache(badge, body, verdict, fingerprint, generation)
     response = HttpResponse(body)
     response["Vary"] = "Accept, Cookie"
     return _public_headers(response)

@@ -211,3 +211,22 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
         assert ratelimit.retry_after(request) is not None
     finally:
         server.stop()
+
+
+@pytest.mark.redis
+def test_purge_generations_expire_instead_of_piling_up(settings):
+    from certificates import status_publishing
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    from django.core.cache import cache
+
+    status_publishing.purge_badge_page("A" * 24)
+    key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
+    ttl = cache._cache.get_client().ttl(key)
+    assert 0 < ttl <= status_publishing.GENERATION_SECONDS
+    cache.delete(status_publishing.badge_generation_key("A" * 24))
