@@ -32,10 +32,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from kombu import pools  # noqa: E402
 
+from bench.support import run_in_test_database  # noqa: E402
 from tests.support.services import CeleryWorker, RedisServer, wait_for  # noqa: E402
 
 E2E_ROUNDS = 20
@@ -65,27 +65,12 @@ def worker_env(redis_url: str, media: Path) -> dict:
 
 
 def build_course():
-    from wagtail.models import Page, Site
+    from tests.factories.certificates import make_badge_design
+    from tests.factories.courses import make_catalogue, make_course
 
-    from certificates.models import BadgeDesign
-    from courses.models import CourseIndexPage
-    from tests.factories.courses import make_course
-
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="bench-home"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
-    )
+    index = make_catalogue(slug="bench-home")
     course = make_course(index, title="Foundations of AI Data Labeling")
-    BadgeDesign.objects.create(
-        course=course,
-        title="Certified AI Data Labeler",
-        description="Labels data for model training to a written guideline, consistently.",
-        criteria="Passed every module quiz with at least 80%.",
-        signatory_name="Grace Hopper",
-        signatory_title="Head of Training",
-        validity_days=730,
-    )
+    make_badge_design(course, validity_days=730)
     return course
 
 
@@ -245,12 +230,4 @@ if __name__ == "__main__":
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("bench_issuance needs PostgreSQL: set DATABASE_URL=postgres://...")
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        status = main(count)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    sys.exit(status)
+    sys.exit(run_in_test_database(main, count))

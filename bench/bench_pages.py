@@ -28,9 +28,11 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import include, path  # noqa: E402
+
+from bench.support import run_in_test_database  # noqa: E402
 
 _BARE = engines["django"].from_string(
     "{% extends 'base.html' %}{% block content %}<h1>Bare</h1>{% endblock %}"
@@ -47,18 +49,16 @@ SIZES = (1, 50, 200)
 
 
 def build():
-    from wagtail.models import Page, Site
-
     from courses import services
-    from courses.models import CourseIndexPage
     from lms.accounts.models import User
-    from tests.factories.courses import make_course, make_module, single_choice_pool
-
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="bench-home"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
+    from tests.factories.courses import (
+        make_catalogue,
+        make_course,
+        make_module,
+        single_choice_pool,
     )
+
+    index = make_catalogue(slug="bench-home")
     user = User.objects.create_user(email="bench@example.org", password=None, display_name="Bench")
     courses = {}
     for size in SIZES:
@@ -125,12 +125,4 @@ def main(rounds: int) -> int:
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
-            status = main(rounds)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    sys.exit(status)
+    sys.exit(run_in_test_database(main, rounds, urlconf=__name__))

@@ -26,10 +26,11 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.urls import include, path, reverse  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
+
+from bench.support import run_in_test_database  # noqa: E402
 
 
 @require_POST
@@ -43,18 +44,16 @@ QUESTIONS = 20
 
 
 def build():
-    from wagtail.models import Page, Site
-
     from courses import services
-    from courses.models import CourseIndexPage
     from lms.accounts.models import User
-    from tests.factories.courses import make_course, make_module, single_choice_pool
-
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="bench-home"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
+    from tests.factories.courses import (
+        make_catalogue,
+        make_course,
+        make_module,
+        single_choice_pool,
     )
+
+    index = make_catalogue(slug="bench-home")
     course = make_course(index, title="Bench course")
     module = make_module(course, questions=single_choice_pool(QUESTIONS), pass_mark_percent=100)
     user = User.objects.create_user(email="bench@example.org", password=None, display_name="Bench")
@@ -104,11 +103,4 @@ def main(n: int) -> None:
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
-            main(rounds)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    sys.exit(run_in_test_database(main, rounds, urlconf=__name__))

@@ -82,23 +82,10 @@ def pytest_report_header(config):
 @pytest.fixture
 def site_root(db):
     """The course catalogue as the default site's root page."""
-    from wagtail.models import Page, Site
-
     from courses.models import CourseIndexPage
+    from tests.factories.courses import make_catalogue
 
-    root = Page.get_first_root_node()
-    existing = CourseIndexPage.objects.first()
-    if existing:
-        return existing
-    index = root.add_child(instance=CourseIndexPage(title="Courses", slug="courses-home"))
-    site = Site.objects.filter(is_default_site=True).first()
-    if site:
-        site.root_page = index
-        site.hostname = "testserver"
-        site.save()
-    else:
-        Site.objects.create(hostname="testserver", root_page=index, is_default_site=True)
-    return index
+    return CourseIndexPage.objects.first() or make_catalogue()
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from certificates.models import BadgeDesign
 from courses.models import CourseCompletion, CoursePage
+from tests.factories.certificates import make_badge_design
 
 
 @pytest.fixture
@@ -21,15 +21,7 @@ def course(site_root):
 
 @pytest.fixture
 def design(course):
-    return BadgeDesign.objects.create(
-        course=course,
-        title="Certified AI Data Labeler",
-        description="Labels data for model training to a written guideline.",
-        criteria="Passed every module quiz of the course.",
-        signatory_name="Grace Hopper",
-        signatory_title="Head of Training",
-        validity_days=365,
-    )
+    return make_badge_design(course, validity_days=365)
 
 
 @pytest.fixture

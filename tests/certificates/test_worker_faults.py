@@ -20,10 +20,11 @@ from django.utils import timezone
 from kombu import pools as kombu_pools
 
 from certificates import issuance
-from certificates.models import Badge, BadgeDesign
+from certificates.models import Badge
 from courses.models import CourseCompletion, QuizAttempt
 from lms.celery import app as celery_app
 from tests.courses.conftest import right_answers
+from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules
 from tests.support.services import CeleryWorker, RedisServer, wait_for
 
@@ -112,14 +113,7 @@ def start_worker(redis_server, fault_dirs):
 @pytest.fixture
 def course_with_badge(site_root):
     course, modules = make_course_with_modules(site_root, modules=1, questions=2)
-    BadgeDesign.objects.create(
-        course=course,
-        title="Certified AI Data Labeler",
-        description="Labels data to a written guideline.",
-        criteria="Passed every module quiz.",
-        signatory_name="Grace Hopper",
-        signatory_title="Head of Training",
-    )
+    make_badge_design(course)
     return course, modules
 
 

@@ -3,11 +3,12 @@
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from wagtail.models import Page, Site
+from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from courses.models import CourseIndexPage, CoursePage, ModulePage
+from tests.factories.courses import make_catalogue
 
 
 class PageTreeRulesTests(WagtailPageTestCase):
@@ -32,12 +33,7 @@ class AdminAuthoringTests(WagtailPageTestCase):
 
     @classmethod
     def setUpTestData(cls):
-        root = Page.get_first_root_node()
-        cls.index = root.add_child(instance=CourseIndexPage(title="Courses", slug="courses-home"))
-        Site.objects.update_or_create(
-            is_default_site=True,
-            defaults={"hostname": "testserver", "root_page": cls.index},
-        )
+        cls.index = make_catalogue()
         cls.editor = get_user_model().objects.create_superuser(
             email="editor@example.org", password="pw-not-used", display_name="Edith Editor"
         )

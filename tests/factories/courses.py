@@ -5,9 +5,22 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from courses.models import CoursePage, ModulePage
+from courses.models import CourseIndexPage, CoursePage, ModulePage
 
 _counter = itertools.count(1)
+
+
+def make_catalogue(slug: str = "courses-home") -> CourseIndexPage:
+    """The course catalogue under Wagtail's root page, made the default site's root."""
+    from wagtail.models import Page, Site
+
+    index = Page.get_first_root_node().add_child(
+        instance=CourseIndexPage(title="Courses", slug=slug)
+    )
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
+    )
+    return index
 
 
 def _block(kind: str, value: dict) -> dict:
