@@ -78,6 +78,15 @@ def _public_badge_or_404(public_id: str) -> PublicBadge:
     return badge
 
 
+def _credential_badge_or_404(public_id: str) -> PublicBadge:
+    """The badge, once it has a signed credential to hand out; the same 404 until then.
+    Its status is for the verdict to tell, not for these downloads to hide."""
+    badge = _public_badge_or_404(public_id)
+    if badge.is_preparing or not badge.credential:
+        raise Http404("This badge has no credential yet.")
+    return badge
+
+
 def _public_headers(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "same-origin"
@@ -260,9 +269,7 @@ def badge_credential(request: HttpRequest, public_id: str) -> HttpResponse:
     limited = _too_many(request, as_json=True)
     if limited:
         return limited
-    badge = _badge_or_404(public_id)
-    if badge.is_preparing or not badge.credential:
-        raise Http404("This badge has no credential yet.")
+    badge = _credential_badge_or_404(public_id)
     from certificates.credentials import credential_bytes
 
     response = HttpResponse(credential_bytes(badge.credential), content_type="application/json")
@@ -284,9 +291,7 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     limited = _too_many(request)
     if limited:
         return limited
-    badge = _public_badge_or_404(public_id)
-    if badge.is_preparing or not badge.credential:
-        raise Http404("This badge has no credential yet.")
+    _credential_badge_or_404(public_id)
     svg = qr_svg(credential_url(public_id), title="QR code of the credential's address")
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     # The address never changes for a badge; only its existence could (never, once issued).
