@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -64,19 +63,6 @@ def retry_after_and_get(
     return None, found
 
 
-# Django's RedisCache builds a new redis.Redis client (with its ~170 response callbacks)
-# on every get_client() call, a fifth of a badge lookup; writes always go to the first
-# server's pool, so one client per cache client is the same thing, built once.
-_write_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _write_client(redis_cache):
-    client = _write_clients.get(redis_cache)
-    if client is None:
-        client = _write_clients[redis_cache] = redis_cache.get_client(write=True)
-    return client
-
-
 # Each thread keeps one Redis connection of its own for this, made with the cache pool's
 # settings (timeouts included). Checking a connection out of redis-py's pool and back,
 # with the health probe it runs on checkout, cost as much CPU as the commands themselves
@@ -87,7 +73,9 @@ _thread = threading.local()
 def _own_connection(redis_cache):
     connection = getattr(_thread, "connection", None)
     if connection is None or getattr(_thread, "cache", None) is not redis_cache:
-        connection = _write_client(redis_cache).connection_pool.make_connection()
+        # get_client() builds a whole redis.Redis client; once per thread is enough.
+        pool = redis_cache.get_client(write=True).connection_pool
+        connection = pool.make_connection()
         _thread.connection, _thread.cache = connection, redis_cache
     return connection
 
