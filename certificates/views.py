@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certificates import ratelimit, status_publishing
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
-from certificates.qr_svg import qr_svg
+from certificates.qr import qr_svg
 from certificates.sharing import linkedin_add_to_profile_url
 from certificates.verification import (
     PublicBadge,
