@@ -6,6 +6,8 @@ from django.utils import timezone
 from courses.models import CourseCompletion, CoursePage
 from tests.factories.certificates import make_badge_design
 
+from .verify_support import issue_badge_now
+
 
 @pytest.fixture
 def course(site_root):
@@ -35,3 +37,9 @@ def completion(fellow, course):
             {"module_id": 2, "title": "Two", "score_percent": 100},
         ],
     )
+
+
+@pytest.fixture
+def badge(design, completion, django_capture_on_commit_callbacks):
+    """The completion's badge, issued, signed and rendered in-process."""
+    return issue_badge_now(completion, django_capture_on_commit_callbacks)

@@ -8,17 +8,10 @@ from django.test import Client
 
 from certificates.verification import find_public_badge
 
-from .verify_support import issue_badge_now
-
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def badge(design, completion, django_capture_on_commit_callbacks):
-    return issue_badge_now(completion, django_capture_on_commit_callbacks)
 
 
 def start_of_a_request() -> None:

@@ -15,17 +15,10 @@ from django.utils.dateformat import format as format_date
 from certificates import issuance, ratelimit
 from certificates.middleware import PUBLIC_VERDICT_PATH
 from certificates.models import Badge
-from certificates.qr_svg import qr_svg
+from certificates.qr import qr_svg
 from certificates.verification import find_badge, find_public_badge, verify_badge
 
-from .verify_support import issue_badge_now
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def badge(design, completion, django_capture_on_commit_callbacks):
-    return issue_badge_now(completion, django_capture_on_commit_callbacks)
 
 
 def test_the_short_cut_matches_exactly_the_page_and_json_routes():

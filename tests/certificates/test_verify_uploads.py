@@ -11,14 +11,7 @@ from pypdf import PdfReader
 
 from certificates import issuance
 
-from .verify_support import issue_badge_now
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def badge(design, completion, django_capture_on_commit_callbacks):
-    return issue_badge_now(completion, django_capture_on_commit_callbacks)
 
 
 def upload(client, data: bytes, name: str = "badge.pdf"):

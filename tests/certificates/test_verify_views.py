@@ -17,14 +17,7 @@ from django.utils import timezone
 from certificates import issuance
 from certificates.models import Badge
 
-from .verify_support import issue_badge_now
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def badge(design, completion, django_capture_on_commit_callbacks):
-    return issue_badge_now(completion, django_capture_on_commit_callbacks)
 
 
 def checks_of(data: dict) -> dict:
