@@ -152,15 +152,21 @@ def test_count_and_read_share_one_call_and_fail_open(rf, settings):
     assert wait is not None and wait >= 1 and found == {"page": {"body": "x"}}
 
 
-@pytest.mark.redis
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
-def test_count_and_read_in_one_redis_pipeline(rf, settings):
+def use_redis_cache(settings, url: str) -> None:
+    """Point Django's default cache at the Redis at `url`, as production does."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_count_and_read_in_one_redis_pipeline(rf, settings):
+    use_redis_cache(settings, os.environ["REDIS_URL"])
     settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
     from django.core.cache import cache
 
@@ -185,13 +191,7 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
 
     server = RedisServer().start()
     try:
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": server.url,
-                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-            }
-        }
+        use_redis_cache(settings, server.url)
         settings.CREDENCE_PUBLIC_RATE_LIMIT = 1
         request = rf.get("/", REMOTE_ADDR="10.9.9.7")
         assert ratelimit.retry_after(request) is None
@@ -210,12 +210,7 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
 def test_purge_generations_expire_instead_of_piling_up(settings):
     from certificates import status_publishing
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-        }
-    }
+    use_redis_cache(settings, os.environ["REDIS_URL"])
     from django.core.cache import cache
 
     status_publishing.purge_badge_page("A" * 24)
