@@ -79,6 +79,17 @@ def pytest_report_header(config):
     return lines
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_memory():
+    """Tests clear the cache to start the limiter afresh; its per-process memory of
+    clients over their limit goes with it."""
+    from certificates import ratelimit
+
+    ratelimit.forget_limited_clients()
+    yield
+    ratelimit.forget_limited_clients()
+
+
 @pytest.fixture
 def site_root(db):
     """The course catalogue as the default site's root page."""

@@ -198,12 +198,74 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
         assert ratelimit.retry_after(request) is not None  # second in the window: limited
 
         server.stop()
-        assert ratelimit.retry_after(request) is None  # Redis gone: fail open, no error
-        server.start()  # same port, empty: a new window
-        assert ratelimit.retry_after(request) is None
-        assert ratelimit.retry_after(request) is not None
+        # Redis gone: fail open, no error (another client: this worker remembers the first).
+        other = rf.get("/", REMOTE_ADDR="10.9.9.70")
+        assert ratelimit.retry_after(other) is None
+        assert ratelimit.lookup_unless_limited(other, lambda: "found") == (None, "found")
+        server.start()  # same port, empty: a new count
+        assert ratelimit.lookup_unless_limited(other, lambda: "found") == (None, "found")
+        assert ratelimit.retry_after(other) is not None
+        assert ratelimit.retry_after(request) is not None  # still remembered
     finally:
         server.stop()
+
+
+def _counter_value(ip: str) -> int:
+    from django.core.cache import cache
+
+    client = cache._cache.get_client()
+    (key,) = client.keys(f"*rl:lookup:{ip}:*")
+    return int(client.get(key))
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(rf, settings):
+    use_redis_cache(settings, os.environ["REDIS_URL"])
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+    from django.core.cache import cache
+
+    cache.clear()
+    request = rf.get("/", REMOTE_ADDR="10.9.9.6")
+    assert ratelimit.lookup_unless_limited(request, lambda: "found") == (None, "found")
+
+    def database_down():
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        ratelimit.lookup_unless_limited(request, database_down)
+    # Had the failed call left its replies unread, this one would read them (a count of 2,
+    # allowed) instead of its own (3, over the limit).
+    wait, result = ratelimit.lookup_unless_limited(request, lambda: "found")
+    assert result is None and 1 <= wait <= 60
+    # Remembered until the window ends: no lookup and no count.
+    lookups = []
+    assert ratelimit.lookup_unless_limited(request, lambda: lookups.append(1))[1] is None
+    assert ratelimit.retry_after(request) is not None
+    assert lookups == [] and _counter_value("10.9.9.6") == 3
+    cache.clear()
+
+
+@pytest.mark.parametrize("redis", [False, pytest.param(True, marks=pytest.mark.redis)])
+def test_a_client_over_its_limit_costs_no_query_for_the_rest_of_the_window(
+    badge, client, settings, redis
+):
+    if redis:
+        use_redis_cache(settings, os.environ["REDIS_URL"])
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 3
+    from django.core.cache import cache
+
+    cache.clear()
+    url = f"/badges/{badge.public_id}.json"
+    assert [client.get(url, REMOTE_ADDR="10.1.1.1").status_code for _ in range(3)] == [200] * 3
+    with CaptureQueriesContext(connection) as queries:
+        codes = [client.get(url, REMOTE_ADDR="10.1.1.1").status_code for _ in range(5)]
+    assert codes == [429] * 5
+    assert len(queries) <= 1  # at most the lookup the count overlapped
+    assert client.get(url, REMOTE_ADDR="10.1.1.2").json()["status"] == "valid"
+    page = client.get(f"/badges/{badge.public_id}/", REMOTE_ADDR="10.1.1.1")
+    assert page.status_code == 429 and int(page["Retry-After"]) >= 1
+    cache.clear()
 
 
 @pytest.mark.redis
