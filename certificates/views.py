@@ -226,21 +226,25 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
     shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES and getattr(
         settings, "CREDENCE_BADGE_PAGE_CACHE", True
     )
-    body = generation = None
+    body = generation = badge = None
     if shareable:
         # The limiter's count and the cache read share one Redis round trip: on a hit
         # that is all the page costs.
         wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
     else:
-        wait, found = ratelimit.retry_after(request), {}
+        # Nothing to read from the cache: the limiter counts while the database looks up.
+        wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
     limited = _limited_response(wait)
     if limited:
         return limited
     fingerprint = _keys_fingerprint() if shareable else None
     if shareable:
         body, generation = _from_cache(found, public_id, fingerprint)
+        if body is None:
+            badge = find_public_badge(public_id)
     if body is None:
-        badge = _public_badge_or_404(public_id)
+        if badge is None:
+            raise Http404(NO_SUCH_BADGE)
         verdict = verify_badge(badge)
         body = render_to_string(
             "certificates/badge_page.html", _page_context(request, badge, verdict), request
