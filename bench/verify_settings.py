@@ -10,6 +10,9 @@ DEBUG = False
 SECRET_KEY = "bench-only-not-secret-" + "x" * 40
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "bench.verify_urls"
+# An empty folder made by the bench: the JSON and page need no static files, and WhiteNoise
+# warns in every worker when STATIC_ROOT is missing.
+STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
