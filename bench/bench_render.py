@@ -70,6 +70,35 @@ def realistic_snapshot(round_number: int) -> BadgeSnapshot:
     )
 
 
+# For comparison only: the barest certificate that still carries what the issue lists
+# (issuer, name, course, date, score, id, QR code, address), seven elements in our fonts,
+# rendered as PDF/A-3a like the badge. It shows what the target leaves room for.
+BARE_CERTIFICATE = """<!DOCTYPE html><html lang=en><title>Certificate</title><style>
+@page { size: A4 landscape; margin: 15mm } body { text-align: center; font-family: "Credence Sans" }
+h1 { font-size: 30pt; margin-top: 30mm } img { width: 25mm; height: 25mm }</style>
+<p>Credence Fellowship Programme</p><p>Certificate of completion</p>
+<h1>Amani Wanjiru Otieno</h1><p>has completed AI Ethics for Expert Trainers</p>
+<p>Issued 25 November 2026 · Score 92% · ID 7f3c9a2e-4b1d-4c8e-9f20-000000000001</p>
+<img src="credence-generated:qr.png" alt="QR code">
+<p>Verify at credence.example.org/badges/7f3c9a2e</p></html>"""
+
+
+def bare_certificate_render() -> bytes:
+    from certificates.qr import verify_qr_png
+    from certificates.rendering import BASE_URL, BadgeURLFetcher, _stylesheets
+
+    url = "https://credence.example.org/badges/7f3c9a2e-4b1d-4c8e-9f20-000000000001"
+    fetcher = BadgeURLFetcher(
+        storage_names=(), generated={"qr.png": (verify_qr_png(url), "image/png")}
+    )
+    return HTML(string=BARE_CERTIFICATE, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(
+        font_config=font_config(),
+        stylesheets=[_stylesheets()[0]],  # the @font-face rules
+        pdf_variant="pdf/a-3a",
+        pdf_tags=True,
+    )
+
+
 def floor_render() -> bytes:
     return HTML(string=MINIMAL).write_pdf(font_config=font_config())
 
@@ -88,13 +117,16 @@ def main() -> int:
     render_badge_pdf(realistic_snapshot(0))
 
     default_call_render()
-    walls: dict[str, list[float]] = {"floor": [], "default": [], "badge": []}
-    cpus: dict[str, list[float]] = {"floor": [], "default": [], "badge": []}
+    bare_certificate_render()
+    names = ("floor", "default", "bare", "badge")
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     for round_number in range(1, ROUNDS + 1):
         snapshot = realistic_snapshot(round_number)
         for name, action in (
             ("floor", floor_render),
             ("default", default_call_render),
+            ("bare", bare_certificate_render),
             ("badge", lambda snapshot=snapshot: render_badge_pdf(snapshot)),
         ):
             wall, cpu = time.perf_counter(), time.process_time()
@@ -115,6 +147,11 @@ def main() -> int:
     )
 
     print(f"ratio badge/default call: {badge_ms / default_ms:.2f} wall (for comparison)")
+    bare_ms = statistics.median(walls["bare"])
+    print(
+        f"bare seven-element certificate, PDF/A-3a: {bare_ms:7.1f} ms wall, "
+        f"ratio {bare_ms / floor_ms:.2f} to the floor (for comparison)"
+    )
     failed = False
     if watch.seen:
         print("FAIL: WeasyPrint fell back to fontTools subsetting: install libharfbuzz-subset0")
