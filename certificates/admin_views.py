@@ -188,6 +188,8 @@ def visible_text(value: str) -> str:
 
 
 def recipient_name_html(badge: Badge) -> str:
+    if badge.withdrawn_at:
+        return "(withdrawn: account erased)"
     # <bdi> isolates the name from the surrounding columns; format_html escapes it.
     return format_html("<bdi>{}</bdi>", visible_text(badge.snapshot.get("recipient_name", "")))
 

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -196,6 +197,56 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
         transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
     logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
     return locked
+
+
+WITHDRAWN_REASON = "Withdrawn at the holder's request."
+
+
+def withdraw_badges_of(user) -> list[str]:
+    """Revoke every badge of `user` and erase what it kept about them, for an account
+    erasure: the name in the snapshot, the signed credential (it carries the name and a
+    hash of the e-mail), the PDFs and their hashes. Must run inside the erasure's
+    transaction; the PDF files are deleted once it commits. Returns the public ids.
+
+    The badge rows stay, so the public page can say the badge was withdrawn and outside
+    verifiers find its revocation bit set; a render in flight finds the badge revoked
+    and discards its PDF (publishing.render_and_publish).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise IssuanceError("withdraw_badges_of must run inside the erasure's transaction")
+    now = timezone.now()
+    withdrawn, files = [], []
+    for badge in Badge.objects.select_for_update().filter(recipient=user).order_by("pk"):
+        if badge.state != Badge.State.REVOKED:
+            badge.state = Badge.State.REVOKED
+            badge.revoked_at = now
+            badge.revocation_reason = WITHDRAWN_REASON
+        if badge.pdf:
+            files.append(badge.pdf.name)
+        badge.withdrawn_at = now
+        badge.snapshot = {**badge.snapshot, "recipient_name": ""}
+        badge.credential = None
+        badge.credential_sha256 = ""
+        badge.credential_verified_at = None
+        badge.pdf = ""
+        badge.pdf_sha256 = ""
+        badge.earlier_pdf_sha256 = []
+        badge.render_lease_until = None
+        badge.last_error = ""
+        badge.save()
+        # A superseded badge's bit is set already; setting it again is harmless.
+        _set_status_bit(badge, "revocation", True)
+        withdrawn.append(badge.public_id)
+
+    def delete_files() -> None:
+        for name in files:
+            try:
+                default_storage.delete(name)
+            except Exception as exc:  # noqa: BLE001 - nothing points at it now; logged
+                logger.warning("could not delete a withdrawn badge's PDF: %s", exc)
+
+    transaction.on_commit(delete_files)
+    return withdrawn
 
 
 def suspend_badge(badge: Badge, *, by=None) -> Badge:

@@ -174,6 +174,9 @@ class Badge(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
+    # Set when the fellow erased their account: the badge is revoked, and the name, the
+    # credential and the PDFs are gone; the public page says only that it was withdrawn.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     # Each notification is claimed by setting its timestamp in a conditional UPDATE, so a
     # task delivered twice sends one e-mail.

@@ -42,7 +42,7 @@ _INTEGRITY_CHECKS = (SIGNATURE, ISSUER_KEY, MATCHES_RECORD, NOT_REVOKED)
 
 @dataclass(frozen=True)
 class BadgeStatus:
-    code: str  # valid, expired, revoked, suspended, superseded, preparing
+    code: str  # valid, expired, revoked, suspended, superseded, preparing, withdrawn
     label: str
     is_valid: bool
     since: datetime | None = None
@@ -83,7 +83,8 @@ class Check:
 @dataclass(frozen=True)
 class Verdict:
     # valid, expired, revoked, suspended, superseded, preparing, invalid, altered,
-    # unverified (a check could not run), unknown (not a badge of ours)
+    # unverified (a check could not run), unknown (not a badge of ours), withdrawn (the
+    # holder erased their account)
     code: str
     label: str
     summary: str
@@ -211,6 +212,7 @@ class PublicBadge:
     recipient_id: int | None
     superseded_by_id: int | None
     superseded_public_id: str | None
+    withdrawn_at: datetime | None
 
     @property
     def is_preparing(self) -> bool:
@@ -340,6 +342,14 @@ def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
     """The badge's lifecycle status from its row alone (the fellow's own badge list)."""
     now = now or timezone.now()
     State = Badge.State
+    if badge.withdrawn_at:
+        return BadgeStatus(
+            "withdrawn",
+            "Withdrawn",
+            False,
+            badge.withdrawn_at,
+            "Withdrawn when the holder erased their account.",
+        )
     if badge.state in Badge.PREPARING_STATES:
         return BadgeStatus(
             "preparing",
@@ -478,6 +488,17 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             "This is not a badge issued here, or its record could not be found.",
             checks,
         )
+    if badge.withdrawn_at:
+        # Nothing about the badge is shown or checked: what it printed left with the
+        # holder's account, and a PDF of it can no longer be matched against anything.
+        return Verdict(
+            "withdrawn",
+            "Withdrawn",
+            f"Withdrawn on {_day(badge.withdrawn_at)} at the holder's request",
+            since=badge.withdrawn_at,
+            detail="The person this badge was issued to erased their account. "
+            "It is no longer valid.",
+        )
     pdf = by_name.get(PDF_UNALTERED)
     if pdf is not None and pdf.passed is False:
         return Verdict(
@@ -571,7 +592,7 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
 def verify_badge(badge: Badge | PublicBadge, *, now: datetime | None = None) -> Verdict:
     """The public verdict for a badge on our record."""
     now = now or timezone.now()
-    if badge.state in Badge.PREPARING_STATES:
+    if badge.state in Badge.PREPARING_STATES or badge.withdrawn_at:
         return decide(badge, (), now=now)
     return decide(badge, badge_checks(badge, now=now), now=now)
 

@@ -45,7 +45,7 @@ PUBLIC_DOCUMENT_MAX_AGE = 60
 # One uniform answer for malformed, unknown and guessed ids.
 NO_SUCH_BADGE = "No badge has this id."
 # Verdicts that can change without a status change are never cached.
-_UNCACHEABLE = ("preparing", "unverified")
+_UNCACHEABLE = ("preparing", "unverified", "withdrawn")
 
 
 def _too_many(request: HttpRequest, *, as_json: bool = False) -> HttpResponse | None:
@@ -197,7 +197,15 @@ def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
         return limited
     if badge is None:
         raise Http404(NO_SUCH_BADGE)
-    return _json_response(json.dumps(verify_badge(badge).as_dict(), ensure_ascii=False))
+    verdict = verify_badge(badge)
+    return _json_response(
+        json.dumps(verdict.as_dict(), ensure_ascii=False), status=_status_code(verdict)
+    )
+
+
+def _status_code(verdict: Verdict) -> int:
+    # 410 Gone: the badge existed, and what it said left with its holder's account.
+    return 410 if verdict.code == "withdrawn" else 200
 
 
 def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> dict:
@@ -246,6 +254,12 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         if badge is None:
             raise Http404(NO_SUCH_BADGE)
         verdict = verify_badge(badge)
+        if verdict.code == "withdrawn":
+            response = render(
+                request, "certificates/badge_withdrawn.html", {"verdict": verdict}, status=410
+            )
+            response["Vary"] = "Accept, Cookie"
+            return _public_headers(response)
         body = render_to_string(
             "certificates/badge_page.html", _page_context(request, badge, verdict), request
         )
