@@ -126,18 +126,13 @@ class EnrolForm(forms.Form):
     )
 
 
-class RemoveDevicesForm(forms.Form):
-    """Re-authentication before turning two-factor login off: password and a current code."""
+class _ReauthenticationForm(forms.Form):
+    """A form that asks the signed-in user for their password again."""
 
     password = forms.CharField(
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    otp_token = forms.CharField(
-        label="Current code",
-        help_text="A code from your authenticator app, or a backup code.",
-        widget=forms.TextInput(attrs=_CODE_ATTRS),
     )
 
     def __init__(self, request, *args, **kwargs):
@@ -151,3 +146,22 @@ class RemoveDevicesForm(forms.Form):
         if authenticate(self.request, username=user.get_username(), password=password) is None:
             raise ValidationError("That password is not correct.", code="invalid_login")
         return password
+
+
+class RemoveDevicesForm(_ReauthenticationForm):
+    """Re-authentication before turning two-factor login off: password and a current code."""
+
+    otp_token = forms.CharField(
+        label="Current code",
+        help_text="A code from your authenticator app, or a backup code.",
+        widget=forms.TextInput(attrs=_CODE_ATTRS),
+    )
+
+
+class EraseAccountForm(_ReauthenticationForm):
+    """Re-authentication and an explicit confirmation before an account is erased."""
+
+    confirm = forms.BooleanField(
+        label="I understand that my badges will be withdrawn and this cannot be undone.",
+        error_messages={"required": "Tick the box to confirm."},
+    )

@@ -73,3 +73,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+
+class AccountErasure(models.Model):
+    """What is kept of an erased account: that it was erased, when, and how many badges
+    were withdrawn with it. Nothing that identifies the person (THREATS P4)."""
+
+    erased_at = models.DateTimeField()
+    badges_withdrawn = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"Account erased {self.erased_at:%Y-%m-%d %H:%M} ({self.badges_withdrawn} badges)"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("password/", views.password_change, name="password_change"),
+    path("erase/", views.erase, name="erase"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),

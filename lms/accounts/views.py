@@ -2,7 +2,7 @@
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from . import second_factor
+from .erasure import ErasureRefused, erase_account, why_not_erasable
 from .forms import (
     CodeForm,
     EmailAuthenticationForm,
     EnrolForm,
+    EraseAccountForm,
     ProfileForm,
     RemoveDevicesForm,
     SignupForm,
@@ -243,3 +245,28 @@ class _PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = _PasswordChangeView.as_view()
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+def erase(request: HttpRequest) -> HttpResponse:
+    """Erase the signed-in fellow's account after they confirm with their password."""
+    user = request.user
+    refusal = why_not_erasable(user)
+    form = EraseAccountForm(request, request.POST or None)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            erase_account(user)
+        except ErasureRefused as refused:
+            refusal = str(refused)
+        else:
+            logout(request)
+            messages.success(request, "Your account has been erased and your badges withdrawn.")
+            return redirect("/")
+    context = {
+        "form": form,
+        "refusal": refusal,
+        "badge_count": user.badges.filter(withdrawn_at__isnull=True).count(),
+    }
+    return render(request, "accounts/erase.html", context, status=403 if refusal else 200)

@@ -1,0 +1,54 @@
+"""Erasing a fellow's account at their request, with the personal data kept about them.
+
+The account row goes, and with it (by cascade) enrolments, quiz attempts, module passes,
+completions, two-factor devices and backup codes. Their badges are withdrawn: revoked,
+with the name, the signed credential and the PDFs erased (certificates.issuance). What
+stays is an AccountErasure row with no personal data, and django-axes' login records for
+the address are deleted. All of it happens in one transaction, or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from lms.accounts.models import AccountErasure, User
+
+logger = logging.getLogger("credence.accounts")
+
+
+class ErasureRefused(Exception):
+    """The account cannot be erased this way; the message says why."""
+
+
+def why_not_erasable(user: User) -> str:
+    """Why `user` cannot erase their own account, or "" when they can."""
+    if user.is_staff or user.is_superuser:
+        # Staff accounts own pages, revisions and admin actions; another administrator
+        # removes them in the Wagtail admin, where those records are handled.
+        return "Staff accounts are closed by another administrator, not from this page."
+    return ""
+
+
+def erase_account(user: User) -> AccountErasure:
+    """Erase `user` (see the module docstring); returns the record that remains."""
+    refusal = why_not_erasable(user)
+    if refusal:
+        raise ErasureRefused(refusal)
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from certificates.issuance import withdraw_badges_of
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        withdrawn = withdraw_badges_of(locked)
+        for model in (AccessAttempt, AccessLog, AccessFailureLog):
+            model.objects.filter(username__iexact=locked.email).delete()
+        locked.delete()
+        record = AccountErasure.objects.create(
+            erased_at=timezone.now(), badges_withdrawn=len(withdrawn)
+        )
+    logger.info("account erased (record %s, %d badges withdrawn)", record.pk, len(withdrawn))
+    return record

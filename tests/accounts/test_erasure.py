@@ -1,0 +1,148 @@
+"""A fellow erases their account: data gone, badges withdrawn, verifiers told (THREATS P4)."""
+
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.test import Client
+
+from certificates import issuance, publishing
+from certificates.models import Badge
+from courses.models import CourseCompletion
+from lms.accounts.erasure import ErasureRefused, erase_account
+from lms.accounts.models import AccountErasure, User
+
+# The badge fixtures (a course with a design, a completion, an issued badge).
+from tests.certificates.conftest import badge, completion, course, design  # noqa: F401
+from tests.certificates.test_status_lists import served_bit
+from tests.certificates.test_verify_uploads import upload
+
+pytestmark = pytest.mark.django_db
+
+NAME, EMAIL = "Ada Lovelace", "fellow@example.org"
+
+
+def _row_text(badge_id: int) -> str:
+    row = Badge.objects.get(pk=badge_id)
+    return json.dumps(model_to_dict(row), default=str, ensure_ascii=False)
+
+
+def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
+    badge,  # noqa: F811
+    fellow,
+    client,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    from axes.models import AccessLog
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.CREDENCE_BADGE_PAGE_CACHE = True
+    assert NAME in client.get(f"/badges/{badge.public_id}/").content.decode()  # now cached
+
+    AccessLog.objects.create(username=EMAIL, ip_address="10.0.0.9", user_agent="x")
+    pdf_name, pdf_bytes = badge.pdf.name, badge.pdf.read()
+    assert default_storage.exists(pdf_name) and NAME in _row_text(badge.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = erase_account(fellow)
+
+    assert not User.objects.filter(pk=fellow.pk).exists()
+    assert not CourseCompletion.objects.filter(user_id=fellow.pk).exists()
+    assert not AccessLog.objects.filter(username=EMAIL).exists()
+    assert (record.badges_withdrawn, AccountErasure.objects.count()) == (1, 1)
+    assert NAME not in str(record) and EMAIL not in str(record)
+
+    withdrawn = Badge.objects.get(pk=badge.pk)
+    assert withdrawn.state == Badge.State.REVOKED and withdrawn.withdrawn_at is not None
+    assert withdrawn.credential is None and not withdrawn.pdf and not withdrawn.pdf_sha256
+    row = _row_text(badge.pk)
+    assert NAME not in row and EMAIL not in row
+    assert not default_storage.exists(pdf_name)
+
+    # Outside verifiers holding the credential find it revoked in the signed list.
+    assert served_bit(client, "revocation", withdrawn.status_index)
+
+    page = client.get(f"/badges/{badge.public_id}/")
+    assert page.status_code == 410
+    html = page.content.decode()
+    assert "Withdrawn" in html and NAME not in html and badge.snapshot["course_title"] not in html
+    verdict = client.get(f"/badges/{badge.public_id}.json")
+    assert verdict.status_code == 410
+    assert verdict.json()["status"] == "withdrawn" and verdict.json()["badge"] is None
+    for path in ("badge.pdf", "credential.json", "wallet-qr.svg"):
+        assert client.get(f"/badges/{badge.public_id}/{path}").status_code == 404
+
+    # The PDF the fellow once handed out: its proof is intact, the verdict says withdrawn.
+    checked = upload(client, pdf_bytes)
+    assert checked.status_code == 200
+    assert "verdict--withdrawn" in checked.content.decode()
+
+
+def test_erasure_is_all_or_nothing(
+    badge,  # noqa: F811
+    fellow,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    def fail(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(AccountErasure.objects, "create", fail)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        erase_account(fellow)
+    assert User.objects.filter(pk=fellow.pk).exists()
+    kept = Badge.objects.get(pk=badge.pk)
+    assert kept.state == Badge.State.ISSUED and kept.withdrawn_at is None
+    assert kept.snapshot["recipient_name"] == NAME and kept.credential
+    assert default_storage.exists(kept.pdf.name)
+
+
+def test_a_badge_still_being_prepared_is_withdrawn_and_never_issued(
+    design,  # noqa: F811
+    completion,  # noqa: F811
+    fellow,
+):
+    with transaction.atomic():  # its render is queued on commit; not run here
+        pending = issuance.request_badge_for_completion(completion)
+    erase_account(fellow)
+    assert publishing.render_and_publish(pending.pk).result == "already-done"
+    pending.refresh_from_db()
+    assert pending.withdrawn_at and pending.state == Badge.State.REVOKED and not pending.pdf
+
+
+def test_staff_cannot_erase_themselves_here(verified_staff_client, staff_user):
+    with pytest.raises(ErasureRefused):
+        erase_account(staff_user)
+    assert verified_staff_client.get("/accounts/erase/").status_code == 403
+    response = verified_staff_client.post("/accounts/erase/", {"password": "x", "confirm": "on"})
+    assert response.status_code == 403
+    assert User.objects.filter(pk=staff_user.pk).exists()
+
+
+def test_the_page_asks_for_the_password_and_a_confirmation(badge, fellow, password):  # noqa: F811
+    client = Client()
+    assert client.get("/accounts/erase/").status_code == 302  # anonymous: to the login page
+    client.force_login(fellow)
+    page = client.get("/accounts/erase/")
+    assert page.status_code == 200 and "Your 1 badge will be withdrawn" in page.content.decode()
+
+    wrong = client.post("/accounts/erase/", {"password": "not-it", "confirm": "on"})
+    assert wrong.status_code == 200 and "That password is not correct." in wrong.content.decode()
+    unticked = client.post("/accounts/erase/", {"password": password})
+    assert "Tick the box to confirm." in unticked.content.decode()
+    assert User.objects.filter(pk=fellow.pk).exists()
+    assert Badge.objects.get(pk=badge.pk).withdrawn_at is None
+
+    done = client.post("/accounts/erase/", {"password": password, "confirm": "on"}, follow=True)
+    assert done.redirect_chain[0] == ("/", 302)
+    assert "Your account has been erased" in done.content.decode()
+    assert not User.objects.filter(pk=fellow.pk).exists()
+    assert client.get("/accounts/profile/").status_code == 302  # signed out
+    assert (
+        Client().post("/accounts/login/", {"username": EMAIL, "password": password}).status_code
+        == 200
+    )
