@@ -47,7 +47,12 @@ class HeadingBlock(blocks.StructBlock):
 
 
 class CaptionedImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock()
+    # Wagtail serves images (renditions) to anyone who has their address, even when the
+    # module using them is locked (THREATS P6): authors are told so where they pick one.
+    image = ImageChooserBlock(
+        help_text="Images are public: anyone with an image's address can open it, even "
+        "before the module is unlocked. Never put answer keys or personal data in one."
+    )
     alt_text = blocks.CharBlock(
         max_length=250, help_text="Describe the image for people who cannot see it."
     )

@@ -90,3 +90,23 @@ for _model in (Enrolment, QuizAttempt, CourseCompletion):
 @hooks.register("register_admin_viewset")
 def register_learning_viewsets():
     return LearningViewSetGroup()
+
+
+@hooks.register("before_serve_document")
+def documents_are_for_staff_only(document, request):
+    """Serve documents from the admin's library only to people who may use the admin.
+
+    Lessons cannot link documents (LESSON_RICH_TEXT_FEATURES has no "document-link"), so
+    nothing a fellow reads points at one, while /documents/<id>/ ids are sequential and
+    anyone could walk them: an answer key or a list of fellows uploaded there would be
+    public (THREATS P6). Anonymous visitors are sent to log in; signed-in fellows get 403.
+    """
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    user = request.user
+    if user.is_authenticated and user.has_perm("wagtailadmin.access_admin"):
+        return None
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied("Documents are for the course team only.")
