@@ -215,14 +215,12 @@ def withdraw_badges_of(user) -> list[str]:
     if not transaction.get_connection().in_atomic_block:
         raise IssuanceError("withdraw_badges_of must run inside the erasure's transaction")
     now = timezone.now()
-    withdrawn, files = [], []
+    withdrawn = []
     for badge in Badge.objects.select_for_update().filter(recipient=user).order_by("pk"):
         if badge.state != Badge.State.REVOKED:
             badge.state = Badge.State.REVOKED
             badge.revoked_at = now
             badge.revocation_reason = WITHDRAWN_REASON
-        if badge.pdf:
-            files.append(badge.pdf.name)
         badge.withdrawn_at = now
         badge.snapshot = {**badge.snapshot, "recipient_name": ""}
         badge.credential = None
@@ -232,21 +230,34 @@ def withdraw_badges_of(user) -> list[str]:
         badge.pdf_sha256 = ""
         badge.earlier_pdf_sha256 = []
         badge.render_lease_until = None
+        badge.render_token = ""  # a render in flight can no longer finish or mark it
         badge.last_error = ""
         badge.save()
         # A superseded badge's bit is set already; setting it again is harmless.
         _set_status_bit(badge, "revocation", True)
         withdrawn.append(badge.public_id)
 
-    def delete_files() -> None:
-        for name in files:
-            try:
-                default_storage.delete(name)
-            except Exception as exc:  # noqa: BLE001 - nothing points at it now; logged
-                logger.warning("could not delete a withdrawn badge's PDF: %s", exc)
-
-    transaction.on_commit(delete_files)
+    transaction.on_commit(lambda: delete_badge_files(withdrawn))
     return withdrawn
+
+
+def delete_badge_files(public_ids: list[str]) -> None:
+    """Delete every file stored for these badges: the current PDF, and any a re-render, a
+    lost lease or a killed worker left behind (all live under badges/<public id>/)."""
+    for public_id in public_ids:
+        folder = f"badges/{public_id}"
+        try:
+            _, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - logged for the operator to finish
+            logger.error("could not list the files of withdrawn badge %s: %s", public_id, exc)
+            continue
+        for name in names:
+            try:
+                default_storage.delete(f"{folder}/{name}")
+            except Exception as exc:  # noqa: BLE001 - logged for the operator to finish
+                logger.error("could not delete a file of withdrawn badge %s: %s", public_id, exc)
 
 
 def suspend_badge(badge: Badge, *, by=None) -> Badge:

@@ -182,11 +182,14 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
     if token is None:
         return RenderOutcome(badge_id, "already-done")
     badge = Badge.objects.select_related("recipient").get(pk=badge_id)
+    if badge.state != Badge.State.RENDERING or badge.render_token != token:
+        # Revoked or withdrawn (the fellow erased their account) since the claim.
+        return RenderOutcome(badge_id, "already-done")
     if not has_earned(badge):
         logger.warning(
             "SECURITY: badge %s has no completion behind it; not issuing", badge.public_id
         )
-        Badge.objects.filter(pk=badge_id, render_token=token).update(
+        Badge.objects.filter(pk=badge_id, render_token=token, state=Badge.State.RENDERING).update(
             state=Badge.State.REVOKED,
             revoked_at=timezone.now(),
             revocation_reason="Issued in error: no course completion on record.",

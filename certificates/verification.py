@@ -489,15 +489,27 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             checks,
         )
     if badge.withdrawn_at:
-        # Nothing about the badge is shown or checked: what it printed left with the
-        # holder's account, and a PDF of it can no longer be matched against anything.
+        # Nothing about the badge is shown: what it printed left with the holder's
+        # account, and a PDF of it can no longer be matched against our record. A
+        # presented credential whose proof fails is still called what it is: a forgery
+        # must not borrow a real badge's history.
+        forged = [c for c in checks if c.name in (SIGNATURE, ISSUER_KEY) and c.passed is False]
+        if forged:
+            return Verdict(
+                "invalid",
+                "Not valid",
+                "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in forged),
+                tuple(forged),
+                detail=" ".join(c.detail for c in forged),
+            )
         return Verdict(
             "withdrawn",
             "Withdrawn",
-            f"Withdrawn on {_day(badge.withdrawn_at)} at the holder's request",
+            f"Withdrawn on {_day(badge.withdrawn_at)}",
             since=badge.withdrawn_at,
-            detail="The person this badge was issued to erased their account. "
-            "It is no longer valid.",
+            detail="The badge with this id is no longer valid, and nothing shown on it can "
+            "be confirmed: its record was erased at the request of the person it was "
+            "issued to.",
         )
     pdf = by_name.get(PDF_UNALTERED)
     if pdf is not None and pdf.passed is False:

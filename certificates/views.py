@@ -14,6 +14,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseGone,
     HttpResponseNotModified,
     JsonResponse,
 )
@@ -79,13 +80,25 @@ def _public_badge_or_404(public_id: str) -> PublicBadge:
     return badge
 
 
-def _credential_badge_or_404(public_id: str) -> PublicBadge:
-    """The badge, once it has a signed credential to hand out; the same 404 until then.
-    Its status is for the verdict to tell, not for these downloads to hide."""
+def _credential_badge_or_error(public_id: str) -> PublicBadge | HttpResponse:
+    """The badge, once it has a signed credential to hand out; the same 404 until then,
+    and 410 once it was withdrawn. Its status is for the verdict to tell, not for these
+    downloads to hide."""
     badge = _public_badge_or_404(public_id)
+    if badge.withdrawn_at:
+        return _withdrawn_response()
     if badge.is_preparing or not badge.credential:
         raise Http404("This badge has no credential yet.")
     return badge
+
+
+def _withdrawn_response() -> HttpResponse:
+    """What a withdrawn badge's files answer: gone, and nothing else about it."""
+    response = HttpResponseGone(
+        "This badge was withdrawn at the request of the person it was issued to.",
+        content_type="text/plain; charset=utf-8",
+    )
+    return _public_headers(response)
 
 
 def _public_headers(response: HttpResponse) -> HttpResponse:
@@ -276,6 +289,8 @@ def badge_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     if limited:
         return limited
     badge = _badge_or_404(public_id)
+    if badge.withdrawn_at:
+        return _withdrawn_response()
     if badge.state in Badge.PREPARING_STATES or not badge.pdf:
         raise Http404("This badge's PDF is not ready yet.")
     filename = f"credence-badge-{badge.public_id}.pdf"
@@ -291,7 +306,9 @@ def badge_credential(request: HttpRequest, public_id: str) -> HttpResponse:
     limited = _too_many(request, as_json=True)
     if limited:
         return limited
-    badge = _credential_badge_or_404(public_id)
+    badge = _credential_badge_or_error(public_id)
+    if isinstance(badge, HttpResponse):
+        return badge
     from certificates.credentials import credential_bytes
 
     response = HttpResponse(credential_bytes(badge.credential), content_type="application/json")
@@ -313,10 +330,13 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     limited = _too_many(request)
     if limited:
         return limited
-    _credential_badge_or_404(public_id)
+    badge = _credential_badge_or_error(public_id)
+    if isinstance(badge, HttpResponse):
+        return badge
     svg = qr_svg(credential_url(public_id), title="QR code of the credential's address")
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    # The address never changes for a badge; only its existence could (never, once issued).
+    # The address never changes for a badge. Once the badge is withdrawn the address
+    # answers 410, so an image still cached somewhere leads to that answer.
     response["Cache-Control"] = "public, max-age=86400"
     return _public_headers(response)
 

@@ -23,9 +23,13 @@ class ErasureRefused(Exception):
     """The account cannot be erased this way; the message says why."""
 
 
+class ErasureUnavailable(Exception):
+    """The account could not be erased just now (nothing was changed); try again later."""
+
+
 def why_not_erasable(user: User) -> str:
     """Why `user` cannot erase their own account, or "" when they can."""
-    if user.is_staff or user.is_superuser:
+    if user.is_course_team:
         # Staff accounts own pages, revisions and admin actions; another administrator
         # removes them in the Wagtail admin, where those records are handled.
         return "Staff accounts are closed by another administrator, not from this page."
@@ -33,22 +37,34 @@ def why_not_erasable(user: User) -> str:
 
 
 def erase_account(user: User) -> AccountErasure:
-    """Erase `user` (see the module docstring); returns the record that remains."""
+    """Erase `user` (see the module docstring); returns the record that remains.
+
+    Raises ErasureRefused for staff, ErasureUnavailable when the badges' status lists
+    cannot be re-signed (the issuer's keys are unreadable); either way nothing changed.
+    """
     refusal = why_not_erasable(user)
     if refusal:
         raise ErasureRefused(refusal)
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    from certificates.issuance import withdraw_badges_of
+    from certificates.issuance import IssuanceError, withdraw_badges_of
+    from courses.models import ModulePass
 
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        withdrawn = withdraw_badges_of(locked)
-        for model in (AccessAttempt, AccessLog, AccessFailureLog):
-            model.objects.filter(username__iexact=locked.email).delete()
-        locked.delete()
-        record = AccountErasure.objects.create(
-            erased_at=timezone.now(), badges_withdrawn=len(withdrawn)
-        )
+    try:
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            withdrawn = withdraw_badges_of(locked)
+            for model in (AccessAttempt, AccessLog, AccessFailureLog):
+                model.objects.filter(username__iexact=locked.email).delete()
+            # A pass protects the attempt that earned it (grades are evidence), so the
+            # cascade from the user cannot delete attempts before their passes.
+            ModulePass.objects.filter(user=locked).delete()
+            locked.delete()
+            record = AccountErasure.objects.create(
+                erased_at=timezone.now(), badges_withdrawn=len(withdrawn)
+            )
+    except IssuanceError as error:
+        logger.error("account erasure failed, nothing changed: %s", error)
+        raise ErasureUnavailable(str(error)) from error
     logger.info("account erased (record %s, %d badges withdrawn)", record.pk, len(withdrawn))
     return record

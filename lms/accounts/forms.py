@@ -159,9 +159,20 @@ class RemoveDevicesForm(_ReauthenticationForm):
 
 
 class EraseAccountForm(_ReauthenticationForm):
-    """Re-authentication and an explicit confirmation before an account is erased."""
+    """Re-authentication (password, and a current code for users with two-factor login)
+    and an explicit confirmation before an account is erased."""
 
+    otp_token = forms.CharField(
+        label="Current code",
+        help_text="A code from your authenticator app, or a backup code.",
+        widget=forms.TextInput(attrs=_CODE_ATTRS),
+    )
     confirm = forms.BooleanField(
         label="I understand that my badges will be withdrawn and this cannot be undone.",
         error_messages={"required": "Tick the box to confirm."},
     )
+
+    def __init__(self, request, *args, needs_code: bool = False, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if not needs_code:
+            del self.fields["otp_token"]

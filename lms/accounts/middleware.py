@@ -26,5 +26,10 @@ class RequireVerifiedStaffMiddleware:
         )
         if step is None:
             return self.get_response(request)
-        target = otp_verify_url() if step == VERIFY else otp_enrol_url()
-        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return otp_step_redirect(request, step)
+
+
+def otp_step_redirect(request, step: str) -> HttpResponseRedirect:
+    """Send the user to the second-factor step they owe, then back to where they were."""
+    target = otp_verify_url() if step == VERIFY else otp_enrol_url()
+    return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

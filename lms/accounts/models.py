@@ -65,6 +65,11 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
 
+    @property
+    def is_course_team(self) -> bool:
+        """Staff in any sense: the Django flags, or a group that opens the Wagtail admin."""
+        return self.is_staff or self.is_superuser or self.has_perm("wagtailadmin.access_admin")
+
     def get_full_name(self) -> str:
         return self.display_name or self.email
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from . import second_factor
-from .erasure import ErasureRefused, erase_account, why_not_erasable
+from .erasure import ErasureRefused, ErasureUnavailable, erase_account, why_not_erasable
 from .forms import (
     CodeForm,
     EmailAuthenticationForm,
@@ -247,26 +247,47 @@ class _PasswordChangeView(auth_views.PasswordChangeView):
 password_change = _PasswordChangeView.as_view()
 
 
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "otp_token")
 @never_cache
 @login_required
 def erase(request: HttpRequest) -> HttpResponse:
-    """Erase the signed-in fellow's account after they confirm with their password."""
+    """Erase the signed-in fellow's account once they confirm with their password (and a
+    current code, when they use two-factor login)."""
+    from certificates.models import Badge
+
     user = request.user
     refusal = why_not_erasable(user)
-    form = EraseAccountForm(request, request.POST or None)
+    needs_code = second_factor.has_confirmed_device(user)
+    form = EraseAccountForm(request, request.POST or None, needs_code=needs_code)
+    status = 403 if refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
-        try:
-            erase_account(user)
-        except ErasureRefused as refused:
-            refusal = str(refused)
-        else:
-            logout(request)
-            messages.success(request, "Your account has been erased and your badges withdrawn.")
-            return redirect("/")
+        if needs_code:
+            result = second_factor.verify_code(user, form.cleaned_data["otp_token"])
+            if not result.ok:
+                form.add_error("otp_token", result.message)
+                status = 429 if result.throttled else 200
+        if not form.errors:
+            try:
+                erase_account(user)
+            except ErasureRefused as refused:
+                refusal, status = str(refused), 403
+            except ErasureUnavailable:
+                form.add_error(
+                    None,
+                    "Your account could not be erased just now, and nothing was changed. "
+                    "Please try again in a few minutes.",
+                )
+                status = 503
+            else:
+                logout(request)
+                messages.success(request, "Your account has been erased and your badges withdrawn.")
+                return redirect("/")
     context = {
         "form": form,
         "refusal": refusal,
-        "badge_count": user.badges.filter(withdrawn_at__isnull=True).count(),
+        # The badges "My badges" lists: superseded ones are not shown there.
+        "badge_count": user.badges.filter(withdrawn_at__isnull=True)
+        .exclude(state=Badge.State.SUPERSEDED)
+        .count(),
     }
-    return render(request, "accounts/erase.html", context, status=403 if refusal else 200)
+    return render(request, "accounts/erase.html", context, status=status)

@@ -1,8 +1,11 @@
 """A fellow erases their account: data gone, badges withdrawn, verifiers told (THREATS P4)."""
 
 import json
+import time
 
 import pytest
+import time_machine
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -46,6 +49,8 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     AccessLog.objects.create(username=EMAIL, ip_address="10.0.0.9", user_agent="x")
     pdf_name, pdf_bytes = badge.pdf.name, badge.pdf.read()
     assert default_storage.exists(pdf_name) and NAME in _row_text(badge.pk)
+    # What a worker killed between storing a PDF and discarding it would leave behind.
+    leftover = default_storage.save(f"badges/{badge.public_id}/surplus.pdf", ContentFile(pdf_bytes))
 
     with django_capture_on_commit_callbacks(execute=True):
         record = erase_account(fellow)
@@ -61,7 +66,7 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     assert withdrawn.credential is None and not withdrawn.pdf and not withdrawn.pdf_sha256
     row = _row_text(badge.pk)
     assert NAME not in row and EMAIL not in row
-    assert not default_storage.exists(pdf_name)
+    assert not default_storage.exists(pdf_name) and not default_storage.exists(leftover)
 
     # Outside verifiers holding the credential find it revoked in the signed list.
     assert served_bit(client, "revocation", withdrawn.status_index)
@@ -74,12 +79,129 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     assert verdict.status_code == 410
     assert verdict.json()["status"] == "withdrawn" and verdict.json()["badge"] is None
     for path in ("badge.pdf", "credential.json", "wallet-qr.svg"):
-        assert client.get(f"/badges/{badge.public_id}/{path}").status_code == 404
+        gone = client.get(f"/badges/{badge.public_id}/{path}")
+        assert gone.status_code == 410 and NAME not in gone.content.decode()
 
     # The PDF the fellow once handed out: its proof is intact, the verdict says withdrawn.
     checked = upload(client, pdf_bytes)
     assert checked.status_code == 200
     assert "verdict--withdrawn" in checked.content.decode()
+
+
+def test_a_forged_credential_of_a_withdrawn_badge_is_not_valid_rather_than_withdrawn(
+    badge,  # noqa: F811
+    fellow,
+    client,
+    django_capture_on_commit_callbacks,
+):
+    forged = json.loads(json.dumps(badge.credential))
+    forged["credentialSubject"]["name"] = "Mallory Impostor"
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_account(fellow)
+    html = upload(client, json.dumps(forged).encode(), name="badge.json").content.decode()
+    # A forgery must not borrow the real badge's history ("withdrawn" reads as "once held").
+    assert "verdict--invalid" in html and "verdict--withdrawn" not in html
+
+
+def test_erasing_a_fellow_who_really_passed_quizzes(
+    site_root, fellow, password, django_capture_on_commit_callbacks
+):
+    """Module passes protect the attempts that earned them; erasure deletes both."""
+    from courses import services
+    from courses.models import ModulePass, QuizAttempt
+    from tests.courses.conftest import right_answers
+    from tests.factories.certificates import make_badge_design
+    from tests.factories.courses import make_course_with_modules
+
+    quiz_course, (module,) = make_course_with_modules(site_root, modules=1)
+    make_badge_design(quiz_course)
+    services.check_enrol(fellow, quiz_course)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = services.start_attempt(fellow, module)
+        services.submit_attempt(attempt, right_answers(attempt))
+    issued = Badge.objects.get(recipient=fellow)
+    assert issued.state == Badge.State.ISSUED and ModulePass.objects.filter(user=fellow).exists()
+
+    client = Client()
+    client.force_login(fellow)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post("/accounts/erase/", {"password": password, "confirm": "on"})
+    assert done.status_code == 302
+    assert not QuizAttempt.objects.filter(user_id=fellow.pk).exists()
+    assert Badge.objects.get(pk=issued.pk).withdrawn_at is not None
+
+
+def test_a_render_claimed_before_the_erasure_issues_nothing_and_raises_no_alarm(
+    design,  # noqa: F811
+    completion,  # noqa: F811
+    fellow,
+    monkeypatch,
+    caplog,
+):
+    with transaction.atomic():
+        pending = issuance.request_badge_for_completion(completion)
+    claim = publishing.claim_for_render
+
+    def claim_then_erase(badge_id):
+        token = claim(badge_id)
+        erase_account(fellow)  # commits while the worker holds its lease
+        return token
+
+    monkeypatch.setattr(publishing, "claim_for_render", claim_then_erase)
+    assert publishing.render_and_publish(pending.pk).result == "already-done"
+    pending.refresh_from_db()
+    assert pending.withdrawn_at and pending.revocation_reason == issuance.WITHDRAWN_REASON
+    assert not pending.pdf and "SECURITY" not in caplog.text
+
+
+def test_erasure_changes_nothing_when_the_status_list_cannot_be_signed(
+    badge,  # noqa: F811
+    fellow,
+    password,
+    monkeypatch,
+):
+    from certificates import status_publishing
+    from certificates.credentials import CredentialUnavailable
+
+    def keys_unreadable(*args, **kwargs):
+        raise CredentialUnavailable("no issuer key file")
+
+    monkeypatch.setattr(status_publishing, "set_status_bit", keys_unreadable)
+    client = Client()
+    client.force_login(fellow)
+    response = client.post("/accounts/erase/", {"password": password, "confirm": "on"})
+    assert response.status_code == 503
+    assert "nothing was changed" in response.content.decode()
+    assert User.objects.filter(pk=fellow.pk).exists()
+    assert Badge.objects.get(pk=badge.pk).state == Badge.State.ISSUED
+
+
+def test_a_fellow_with_two_factor_login_also_gives_a_code(fellow, password):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from lms.accounts.sessions import OTP_PENDING_SESSION_KEY
+    from tests.accounts.otp_helpers import current_code, make_totp_device
+
+    device = make_totp_device(fellow)
+    client = Client()
+    client.force_login(fellow)  # and passed the second factor at login:
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop(OTP_PENDING_SESSION_KEY, None)
+    session.save()
+    no_code = client.post("/accounts/erase/", {"password": password, "confirm": "on"})
+    assert no_code.status_code == 200 and User.objects.filter(pk=fellow.pk).exists()
+    wrong = client.post(
+        "/accounts/erase/", {"password": password, "otp_token": "000000", "confirm": "on"}
+    )
+    assert wrong.status_code in (200, 429) and User.objects.filter(pk=fellow.pk).exists()
+    # django-otp throttles the device for a second after a wrong code.
+    with time_machine.travel(time.time() + 5, tick=False):
+        done = client.post(
+            "/accounts/erase/",
+            {"password": password, "otp_token": current_code(device), "confirm": "on"},
+        )
+    assert done.status_code == 302 and not User.objects.filter(pk=fellow.pk).exists()
 
 
 def test_erasure_is_all_or_nothing(

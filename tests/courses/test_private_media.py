@@ -30,6 +30,14 @@ def test_documents_are_served_to_the_course_team_only(answer_key, fellow, verifi
     assert b"".join(staff.streaming_content) == b"1: B, 2: D"
 
 
+def test_the_course_team_pass_the_second_factor_first(answer_key, staff_user):
+    client = Client()
+    client.force_login(staff_user)  # password only: no device yet
+    response = client.get(answer_key.url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/setup/")
+
+
 def test_lessons_cannot_link_documents():
     # What the hook above relies on: nothing a fellow reads points at a document.
     assert "document-link" not in LESSON_RICH_TEXT_FEATURES
