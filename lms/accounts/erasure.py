@@ -4,7 +4,8 @@ The account row goes, and with it (by cascade) enrolments, quiz attempts, module
 completions, two-factor devices and backup codes. Their badges are withdrawn: revoked,
 with the name, the signed credential and the PDFs erased (certificates.issuance). What
 stays is an AccountErasure row with no personal data, and django-axes' login records for
-the address are deleted. All of it happens in one transaction, or none of it.
+the address are deleted, and the admin's history of the account loses the name and address
+it was labelled with. All of it happens in one transaction, or none of it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.utils import timezone
 from lms.accounts.models import AccountErasure, User
 
 logger = logging.getLogger("credence.accounts")
+
+ERASED_LABEL = "(erased account)"
 
 
 class ErasureRefused(Exception):
@@ -46,6 +49,8 @@ def erase_account(user: User) -> AccountErasure:
     if refusal:
         raise ErasureRefused(refusal)
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
 
     from certificates.issuance import IssuanceError, withdraw_badges_of
     from courses.models import ModulePass
@@ -56,6 +61,11 @@ def erase_account(user: User) -> AccountErasure:
             withdrawn = withdraw_badges_of(locked)
             for model in (AccessAttempt, AccessLog, AccessFailureLog):
                 model.objects.filter(username__iexact=locked.email).delete()
+            # The admin's history of this account (created, edited by staff) keeps what
+            # happened and when, but not the name or address it was labelled with.
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(User), object_id=str(locked.pk)
+            ).update(label=ERASED_LABEL, data={})
             # A pass protects the attempt that earned it (grades are evidence), so the
             # cascade from the user cannot delete attempts before their passes.
             ModulePass.objects.filter(user=locked).delete()

@@ -41,6 +41,10 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
 ):
     from axes.models import AccessLog
     from django.core.cache import cache
+    from wagtail.log_actions import log
+    from wagtail.models import ModelLogEntry
+
+    log(instance=fellow, action="wagtail.edit")  # staff once edited the account
 
     cache.clear()
     settings.CREDENCE_BADGE_PAGE_CACHE = True
@@ -58,6 +62,8 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     assert not User.objects.filter(pk=fellow.pk).exists()
     assert not CourseCompletion.objects.filter(user_id=fellow.pk).exists()
     assert not AccessLog.objects.filter(username=EMAIL).exists()
+    (history,) = ModelLogEntry.objects.filter(object_id=str(fellow.pk), action="wagtail.edit")
+    assert NAME not in history.label and EMAIL not in json.dumps(history.data)
     assert (record.badges_withdrawn, AccountErasure.objects.count()) == (1, 1)
     assert NAME not in str(record) and EMAIL not in str(record)
 
