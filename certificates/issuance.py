@@ -241,23 +241,38 @@ def withdraw_badges_of(user) -> list[str]:
     return withdrawn
 
 
-def delete_badge_files(public_ids: list[str]) -> None:
+def delete_badge_files(public_ids: list[str]) -> int:
     """Delete every file stored for these badges: the current PDF, and any a re-render, a
-    lost lease or a killed worker left behind (all live under badges/<public id>/)."""
+    lost lease or a killed worker left behind (all live under badges/<public id>/).
+    Returns how many were deleted; failures are logged, and the sweeper tries again."""
+    deleted = 0
     for public_id in public_ids:
         folder = f"badges/{public_id}"
         try:
             _, names = default_storage.listdir(folder)
         except FileNotFoundError:
             continue
-        except Exception as exc:  # noqa: BLE001 - logged for the operator to finish
+        except Exception as exc:  # noqa: BLE001 - logged; the sweeper tries again
             logger.error("could not list the files of withdrawn badge %s: %s", public_id, exc)
             continue
         for name in names:
             try:
                 default_storage.delete(f"{folder}/{name}")
-            except Exception as exc:  # noqa: BLE001 - logged for the operator to finish
+                deleted += 1
+            except Exception as exc:  # noqa: BLE001 - logged; the sweeper tries again
                 logger.error("could not delete a file of withdrawn badge %s: %s", public_id, exc)
+    return deleted
+
+
+def sweep_withdrawn_badge_files(*, within: timedelta = timedelta(days=1)) -> int:
+    """Delete files left behind by badges withdrawn in the last `within` (a delete that
+    failed at erasure time, storage that was down). Run by the sweeper; erasures are
+    rare, so listing their folders every minute for a day costs next to nothing."""
+    recent = Badge.objects.filter(withdrawn_at__gte=timezone.now() - within)
+    deleted = delete_badge_files(list(recent.values_list("public_id", flat=True)))
+    if deleted:
+        logger.info("sweeper deleted %d file(s) left by withdrawn badges", deleted)
+    return deleted
 
 
 def suspend_badge(badge: Badge, *, by=None) -> Badge:

@@ -58,6 +58,7 @@ def badge_status_changed_task(badge_id: int, notify: str | None = None) -> None:
 
 @shared_task
 def sweep_stuck_badges_task() -> int:
+    issuance.sweep_withdrawn_badge_files()
     return issuance.sweep_stuck_badges()
 
 

@@ -1,5 +1,6 @@
 """A fellow erases their account: data gone, badges withdrawn, verifiers told (THREATS P4)."""
 
+import io
 import json
 import time
 
@@ -274,3 +275,36 @@ def test_the_page_asks_for_the_password_and_a_confirmation(badge, fellow, passwo
         Client().post("/accounts/login/", {"username": EMAIL, "password": password}).status_code
         == 200
     )
+
+
+def test_the_sweeper_deletes_files_a_failed_delete_left_behind(
+    badge,  # noqa: F811
+    fellow,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    pdf_name = badge.pdf.name
+
+    def storage_down(name):
+        raise OSError("storage unavailable")
+
+    monkeypatch.setattr(default_storage, "delete", storage_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_account(fellow)  # committed; the PDF (with the name in it) is still there
+    assert default_storage.exists(pdf_name)
+    monkeypatch.undo()
+
+    out = io.StringIO()
+    call_command("sweep_badges", stdout=out)
+    assert not default_storage.exists(pdf_name)
+    assert "deleted 1 withdrawn badge file(s)" in out.getvalue()
+
+    # Only recent withdrawals are listed, not every one ever made, every minute.
+    stray = default_storage.save(f"badges/{badge.public_id}/stray.pdf", ContentFile(b"%PDF"))
+    Badge.objects.filter(pk=badge.pk).update(withdrawn_at=timezone.now() - timedelta(days=2))
+    assert issuance.sweep_withdrawn_badge_files() == 0 and default_storage.exists(stray)
