@@ -201,6 +201,8 @@ class Badge(models.Model):
 
     def __str__(self) -> str:
         title = self.snapshot.get("badge_title", "Badge")
+        if self.withdrawn_at:
+            return f"{title} — (withdrawn)"
         return f"{title} — {self.snapshot.get('recipient_name', '')}"
 
     @property
