@@ -476,6 +476,20 @@ def badge_checks(badge: Badge | PublicBadge, *, now: datetime | None = None) -> 
 # --- the verdict ----------------------------------------------------------------------
 
 
+def _not_valid(
+    failed: list[Check], checks: tuple[Check, ...], badge: Badge | PublicBadge | None = None
+) -> Verdict:
+    """'Not valid', naming the checks that failed."""
+    return Verdict(
+        "invalid",
+        "Not valid",
+        "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in failed),
+        checks,
+        detail=" ".join(c.detail for c in failed),
+        badge=badge,
+    )
+
+
 def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: datetime) -> Verdict:
     """One verdict from a badge's lifecycle and the checks; see the module docstring."""
     checks = tuple(checks)
@@ -495,13 +509,7 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
         # must not borrow a real badge's history.
         forged = [c for c in checks if c.name in (SIGNATURE, ISSUER_KEY) and c.passed is False]
         if forged:
-            return Verdict(
-                "invalid",
-                "Not valid",
-                "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in forged),
-                tuple(forged),
-                detail=" ".join(c.detail for c in forged),
-            )
+            return _not_valid(forged, tuple(forged))
         return Verdict(
             "withdrawn",
             "Withdrawn",
@@ -561,14 +569,7 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
         )
     failed = [c for c in checks if c.name in _INTEGRITY_CHECKS and c.passed is False]
     if failed:
-        return Verdict(
-            "invalid",
-            "Not valid",
-            "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in failed),
-            checks,
-            detail=" ".join(c.detail for c in failed),
-            badge=badge,
-        )
+        return _not_valid(failed, checks, badge)
     expiry = by_name.get(NOT_EXPIRED)
     if expiry is not None and expiry.passed is False:
         return Verdict(
