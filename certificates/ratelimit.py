@@ -104,7 +104,10 @@ def retry_after_and_get(
     Returns (seconds to wait or None, {key: value} of the keys found). When the cache is
     down the request is allowed and nothing is found.
     """
-    window = _window(request, scope)
+    return _count_in_window(_window(request, scope), keys)
+
+
+def _count_in_window(window: _Window, keys: Sequence[str]) -> tuple[int | None, dict]:
     if _known_over_limit(window):
         return window.wait, {}
     try:
@@ -132,7 +135,7 @@ def lookup_unless_limited(
         return window.wait, None
     redis_cache = getattr(cache, "_cache", None)
     if window.counter is None or not hasattr(redis_cache, "get_client"):
-        wait = retry_after(request, scope)
+        wait, _ = _count_in_window(window, ())
         return (wait, None) if wait is not None else (None, lookup())
     commands = _count_commands(window.counter, window.ends - window.now + 1)
     try:
