@@ -187,6 +187,15 @@ def otp_backup_codes(request: HttpRequest) -> HttpResponse:
     return _no_store(render(request, "accounts/otp_backup_codes.html", context))
 
 
+def _code_accepted(form, user) -> tuple[bool, int]:
+    """Check the form's current code (re-authentication before a drastic change).
+    Returns (accepted, HTTP status); a refused code becomes the field's error."""
+    result = second_factor.verify_code(user, form.cleaned_data["otp_token"])
+    if not result.ok:
+        form.add_error("otp_token", result.message)
+    return result.ok, 429 if result.throttled else 200
+
+
 @sensitive_post_parameters("password", "otp_token")
 @never_cache
 @login_required
@@ -196,14 +205,12 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
     form = RemoveDevicesForm(request, request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        result = second_factor.verify_code(request.user, form.cleaned_data["otp_token"])
-        if result.ok:
+        accepted, status = _code_accepted(form, request.user)
+        if accepted:
             second_factor.remove_devices(request.user)
             request.session.cycle_key()
             messages.success(request, "Two-factor login is off. Your other sessions need it again.")
             return redirect("accounts:otp_manage")
-        form.add_error("otp_token", result.message)
-        status = 429 if result.throttled else 200
     return render(request, "accounts/otp_remove.html", {"form": form}, status=status)
 
 
@@ -262,10 +269,7 @@ def erase(request: HttpRequest) -> HttpResponse:
     status = 403 if refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
         if needs_code:
-            result = second_factor.verify_code(user, form.cleaned_data["otp_token"])
-            if not result.ok:
-                form.add_error("otp_token", result.message)
-                status = 429 if result.throttled else 200
+            _, status = _code_accepted(form, user)
         if not form.errors:
             try:
                 erase_account(user)
