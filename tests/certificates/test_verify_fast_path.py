@@ -163,14 +163,22 @@ def use_redis_cache(settings, url: str) -> None:
     }
 
 
-@pytest.mark.redis
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
-def test_count_and_read_in_one_redis_pipeline(rf, settings):
+@pytest.fixture
+def shared_redis_cache(settings):
+    """Django's cache on the Redis at REDIS_URL, emptied before and after the test."""
     use_redis_cache(settings, os.environ["REDIS_URL"])
-    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
     from django.core.cache import cache
 
     cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_count_and_read_in_one_redis_pipeline(rf, settings, shared_redis_cache):
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+    cache = shared_redis_cache
     cache.set("page", {"body": "x"})
     cache.set("number", 7)
     request = rf.get("/", REMOTE_ADDR="10.9.9.8")
@@ -180,7 +188,6 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings):
     assert ratelimit.retry_after(request) >= 1
     counters = list(cache._cache.get_client().keys("*rl:lookup:10.9.9.8:*"))
     assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 61
-    cache.clear()
 
 
 @pytest.mark.redis
@@ -220,12 +227,10 @@ def _counter_value(ip: str) -> int:
 
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
-def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(rf, settings):
-    use_redis_cache(settings, os.environ["REDIS_URL"])
+def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(
+    rf, settings, shared_redis_cache
+):
     settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
-    from django.core.cache import cache
-
-    cache.clear()
     request = rf.get("/", REMOTE_ADDR="10.9.9.6")
     assert ratelimit.lookup_unless_limited(request, lambda: "found") == (None, "found")
 
@@ -243,7 +248,6 @@ def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(rf, s
     assert ratelimit.lookup_unless_limited(request, lambda: lookups.append(1))[1] is None
     assert ratelimit.retry_after(request) is not None
     assert lookups == [] and _counter_value("10.9.9.6") == 3
-    cache.clear()
 
 
 @pytest.mark.parametrize("redis", [False, pytest.param(True, marks=pytest.mark.redis)])
@@ -269,14 +273,11 @@ def test_a_client_over_its_limit_costs_no_query_for_the_rest_of_the_window(
 
 
 @pytest.mark.redis
-def test_purge_generations_expire_instead_of_piling_up(settings):
+def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
     from certificates import status_publishing
 
-    use_redis_cache(settings, os.environ["REDIS_URL"])
-    from django.core.cache import cache
-
+    cache = shared_redis_cache
     status_publishing.purge_badge_page("A" * 24)
     key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
     ttl = cache._cache.get_client().ttl(key)
     assert 0 < ttl <= status_publishing.GENERATION_SECONDS
-    cache.delete(status_publishing.badge_generation_key("A" * 24))
