@@ -132,7 +132,9 @@ def test_no_answer_key_in_any_html_before_grading(client, enrolled, course_two):
         for block in m1.quiz_questions.raw_data:
             assert block["id"] not in html
     # Choice ids in the form are the attempt's opaque ids, not the authored ones.
-    ids = re.findall(r'value="(c[\w-]+)"', pages[1].content.decode())
+    # Only the radio and checkbox inputs: the CSRF token's value can start with "c" too.
+    choice_inputs = re.findall(r'<input type="(?:radio|checkbox)"[^>]*>', pages[1].content.decode())
+    ids = [re.search(r'value="([^"]*)"', tag).group(1) for tag in choice_inputs]
     assert sorted(ids) == sorted(c["id"] for q in attempt.layout for c in q["choices"])
 
 
