@@ -30,6 +30,8 @@ T = TypeVar("T")
 # only). Bounded: a flood of distinct addresses empties it rather than growing it.
 _over_limit: dict[str, float] = {}
 _OVER_LIMIT_MAX = 10_000
+# Requests counted in this process alone, per client and window (count_in_passing).
+_counts_here: dict[str, int] = {}
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -82,9 +84,20 @@ def _over(window: _Window, count: int) -> bool:
     return True
 
 
+def _count_here(window: _Window) -> int:
+    """Count in this process only (count_in_passing). Bounded like _over_limit."""
+    if len(_counts_here) >= _OVER_LIMIT_MAX:
+        _counts_here.clear()  # past windows' counters, or a flood of addresses
+    count = _counts_here.get(window.counter, 0) + 1
+    _counts_here[window.counter] = count
+    return count
+
+
 def forget_limited_clients() -> None:
-    """Drop this process's memory of clients over their limit (tests clear the cache too)."""
+    """Drop this process's memory of clients over their limit and of its own counts
+    (tests clear the cache too)."""
     _over_limit.clear()
+    _counts_here.clear()
 
 
 def retry_after(request: HttpRequest, scope: str = "lookup") -> int | None:
@@ -153,6 +166,36 @@ def lookup_unless_limited(
             logger.warning("rate limiter unavailable (%s); allowing the request", exc)
             count = 0
     return (window.wait, None) if _over(window, count) else (None, result)
+
+
+def count_in_passing(request: HttpRequest, scope: str = "lookup") -> int | None:
+    """Count this request without waiting for Redis's answer: seconds to wait if this
+    process already knows the client is over its limit, else None.
+
+    For pages a process serves from its own copy (certificates/local_pages.py), where
+    waiting for the count would be the only I/O left. The count still lands in Redis, so
+    the client's next lookup that does wait for its count sees this one; Redis is told
+    not to reply at all (CLIENT REPLY SKIP), so nothing is left unread on the connection.
+    This process also counts the client's copies served here: that count can only be
+    lower than the shared one, so a client over the limit on it alone is over for sure
+    (a client asking for one copied page again and again never reaches a counted
+    lookup). Fails open.
+    """
+    window = _window(request, scope)
+    if _known_over_limit(window):
+        return window.wait
+    redis_cache = getattr(cache, "_cache", None)
+    if window.counter is None or not hasattr(redis_cache, "get_client"):
+        return _count_in_window(window, ())[0]
+    if _over(window, _count_here(window)):
+        return window.wait
+    skip = ("CLIENT", "REPLY", "SKIP")
+    incr, expire = _count_commands(window.counter, window.ends - window.now + 1)
+    try:
+        _send(redis_cache, [skip, incr, skip, expire])
+    except Exception as exc:  # noqa: BLE001 - any cache failure
+        logger.warning("rate limiter unavailable (%s); allowing the request", exc)
+    return None
 
 
 # Each thread keeps one Redis connection of its own for this, made with the cache pool's
