@@ -128,11 +128,18 @@ def badge_generation_key(public_id: str) -> str:
 
 
 def purge_badge_page(public_id: str) -> None:
-    """Forget the cached public page of one badge. Never raises: a cache outage
-    must not undo a revocation (the entries also expire on their own within minutes)."""
+    """Forget the cached public page of one badge, in the shared cache and in every web
+    process's own copies (local_pages). Never raises: a cache outage must not undo a
+    revocation (the entries also expire on their own within minutes)."""
+    from certificates import local_pages
+
+    local_pages.memory.forget(public_id)  # this process's copy, whatever happens below
     try:
         cache.set(badge_generation_key(public_id), secrets.token_hex(8), timeout=GENERATION_SECONDS)
         cache.delete(badge_page_cache_key(public_id))
+        # After the delete: a process that drops its copy on this message and reads the
+        # shared cache again must not find the old page there.
+        local_pages.publish_purge(public_id)
     except Exception as exc:  # noqa: BLE001 - any cache failure
         logger.warning("could not purge the cached page of badge %s: %s", public_id, exc)
 

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import ratelimit, status_publishing
+from certificates import local_pages, ratelimit, status_publishing
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
@@ -129,9 +129,10 @@ def _page_cache_keys(public_id: str) -> tuple[str, str]:
 
 def _from_cache(
     found: dict, public_id: str, fingerprint: str | None
-) -> tuple[str | None, str | None]:
-    """(cached body or None, current generation or None), from what was read of the
-    `_page_cache_keys` (nothing, when the cache is down: the page is rendered afresh)."""
+) -> tuple[str | None, str | None, float | None]:
+    """(cached body or None, current generation or None, the body's expiry as epoch
+    seconds or None), from what was read of the `_page_cache_keys` (nothing, when the
+    cache is down: the page is rendered afresh)."""
     key, gen_key = _page_cache_keys(public_id)
     entry, generation = found.get(key), found.get(gen_key)
     if (
@@ -143,19 +144,24 @@ def _from_cache(
         # Expiry is decided at request time: an entry never outlives the badge's validity.
         and (entry["until"] is None or time.time() < entry["until"])
     ):
-        return entry["body"], generation
-    return None, generation
+        return entry["body"], generation, entry["until"]
+    return None, generation, None
+
+
+def _page_expiry(badge: PublicBadge) -> float | None:
+    """When a cached page of this badge must stop being served: its expiry, if still to
+    come (a page that already says "Expired" stays true), else None."""
+    if badge.expires_at and badge.expires_at > timezone.now():
+        return badge.expires_at.timestamp()
+    return None
 
 
 def _to_cache(
     badge: PublicBadge,
     body: str,
-    verdict: Verdict,
     fingerprint: str | None,
     generation: str | None,
 ) -> None:
-    if verdict.code in _UNCACHEABLE or not fingerprint:
-        return
     public_id = badge.public_id
     try:
         if generation is None:
@@ -166,10 +172,9 @@ def _to_cache(
                 timeout=status_publishing.GENERATION_SECONDS,
             ):
                 return  # someone purged or started a generation meanwhile: do not guess
-        until = None
+        until = _page_expiry(badge)
         timeout = PAGE_CACHE_SECONDS
-        if badge.expires_at and badge.expires_at > timezone.now():
-            until = badge.expires_at.timestamp()
+        if until is not None:
             timeout = max(1, min(timeout, int(until - time.time())))
         cache.set(
             status_publishing.badge_page_cache_key(public_id),
@@ -247,37 +252,62 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
     shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES and getattr(
         settings, "CREDENCE_BADGE_PAGE_CACHE", True
     )
-    body = generation = badge = None
-    if shareable:
-        # The limiter's count and the cache read share one Redis round trip: on a hit
-        # that is all the page costs.
-        wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
-    else:
+    if not shareable:
         # Nothing to read from the cache: the limiter counts while the database looks up.
         wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
+        return _limited_response(wait) or _rendered_page(request, badge)
+
+    fingerprint = _keys_fingerprint()
+    # Read before the shared cache: a purge handled after this point stops the page read
+    # below from being kept in this process (local_pages says why).
+    token = local_pages.memory.token()
+    body = local_pages.memory.get(public_id, fingerprint) if token is not None else None
+    if body is not None:
+        # This process's own copy: counted without waiting for Redis's answer.
+        return _limited_response(ratelimit.count_in_passing(request)) or _page_response(body)
+    # The limiter's count and the cache read share one Redis round trip.
+    wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
     limited = _limited_response(wait)
     if limited:
         return limited
-    fingerprint = _keys_fingerprint() if shareable else None
-    if shareable:
-        body, generation = _from_cache(found, public_id, fingerprint)
-        if body is None:
-            badge = find_public_badge(public_id)
+    body, generation, until = _from_cache(found, public_id, fingerprint)
     if body is None:
+        badge = find_public_badge(public_id)
         if badge is None:
             raise Http404(NO_SUCH_BADGE)
         verdict = verify_badge(badge)
-        if verdict.code == "withdrawn":
-            response = render(
-                request, "certificates/badge_withdrawn.html", {"verdict": verdict}, status=410
-            )
-            response["Vary"] = "Accept, Cookie"
-            return _public_headers(response)
-        body = render_to_string(
-            "certificates/badge_page.html", _page_context(request, badge, verdict), request
+        if verdict.code in _UNCACHEABLE or not fingerprint:
+            return _rendered_page(request, badge, verdict)
+        body = _page_body(request, badge, verdict)
+        _to_cache(badge, body, fingerprint, generation)
+        until = _page_expiry(badge)
+    local_pages.memory.keep(public_id, body, fingerprint, until, token)
+    return _page_response(body)
+
+
+def _rendered_page(
+    request: HttpRequest, badge: PublicBadge | None, verdict: Verdict | None = None
+) -> HttpResponse:
+    """The badge's page rendered for this request, kept in no cache."""
+    if badge is None:
+        raise Http404(NO_SUCH_BADGE)
+    verdict = verdict or verify_badge(badge)
+    if verdict.code == "withdrawn":
+        response = render(
+            request, "certificates/badge_withdrawn.html", {"verdict": verdict}, status=410
         )
-        if shareable:
-            _to_cache(badge, body, verdict, fingerprint, generation)
+        response["Vary"] = "Accept, Cookie"
+        return _public_headers(response)
+    return _page_response(_page_body(request, badge, verdict))
+
+
+def _page_body(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> str:
+    return render_to_string(
+        "certificates/badge_page.html", _page_context(request, badge, verdict), request
+    )
+
+
+def _page_response(body: str) -> HttpResponse:
     response = HttpResponse(body)
     response["Vary"] = "Accept, Cookie"
     return _public_headers(response)

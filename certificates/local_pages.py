@@ -1,0 +1,254 @@
+"""Each web process's own copies of recently served public badge pages.
+
+Read from Redis, a cached page costs a network round trip, and on this machine that
+round trip kept the cached page at 0.79 to 0.85 of a bare Django view's requests/s
+(bench/bench_verify.py). A copy in the process's memory costs no I/O at all.
+
+A copy is only as good as its purge. `status_publishing.purge_badge_page` publishes the
+badge's public id on a Redis channel; every web process that keeps copies listens to it
+in a thread of its own and drops the copy when the message arrives. A process uses its
+copies only while that subscription is live: when the connection drops (Redis restarting,
+a network fault, health checks going unanswered) the copies are thrown away and none are
+kept until it has subscribed again, so a purge is never missed silently. A copy also
+lives at most LOCAL_SECONDS and never past the badge's expiry, and a process keeps at
+most CREDENCE_LOCAL_PAGE_COPIES pages (the oldest go first).
+
+Only with Django's Redis cache, as in production; with any other cache, or with
+CREDENCE_LOCAL_PAGE_COPIES = 0, this layer is off and pages come from the shared cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+logger = logging.getLogger("credence.badges")
+
+CHANNEL = "credence:badge-page-purged"
+# A bound on how stale a copy can be if a purge message were lost without the
+# subscription noticing (a purge whose publish failed while its cache delete succeeded).
+LOCAL_SECONDS = 60
+DEFAULT_COPIES = 2_000
+# The listener pings Redis when the channel has been quiet this long, and gives the
+# connection up when nothing at all has come back for DEAD_AFTER_SECONDS.
+PING_SECONDS = 2
+DEAD_AFTER_SECONDS = 6
+
+
+@dataclass(frozen=True)
+class _Copy:
+    body: str
+    fingerprint: str
+    until: float  # epoch seconds
+
+
+class _Memory:
+    """The copies, and whether the purge subscription behind them is live.
+
+    `epoch` changes whenever copies may have gone stale (a purge arrived, the subscription
+    went live or dead). A request reads it before it reads the shared cache and keeps its
+    page only if it has not changed since, so a page read just before a purge can never
+    be kept after the purge's message was handled.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._copies: dict[str, _Copy] = {}
+        self._live_listener: _Listener | None = None
+        self._listener: _Listener | None = None
+        self.epoch = 0
+
+    # --- request threads ------------------------------------------------------------
+
+    def token(self) -> int | None:
+        """The epoch to hand back to `keep`, or None when copies are not in use."""
+        url, limit = _redis_url(), _copy_limit()
+        if url is None or limit == 0:
+            return None
+        listener = self._listener
+        if listener is None or listener.pid != os.getpid() or listener.url != url:
+            self._start_listener(url)
+            return None
+        return self.epoch if self._live_listener is listener else None
+
+    def get(self, public_id: str, fingerprint: str | None) -> str | None:
+        copy = self._copies.get(public_id)
+        if (
+            copy is None
+            or self._live_listener is None
+            or copy.fingerprint != fingerprint
+            or time.time() >= copy.until
+        ):
+            return None
+        return copy.body
+
+    def keep(
+        self,
+        public_id: str,
+        body: str,
+        fingerprint: str | None,
+        expires_at: float | None,
+        token: int | None,
+    ) -> None:
+        if token is None or not fingerprint:
+            return
+        until = time.time() + LOCAL_SECONDS
+        if expires_at is not None:
+            until = min(until, expires_at)
+        with self._lock:
+            if token != self.epoch or self._live_listener is None:
+                return
+            limit = _copy_limit()
+            while len(self._copies) >= limit and self._copies:
+                del self._copies[next(iter(self._copies))]
+            self._copies[public_id] = _Copy(body, fingerprint, until)
+
+    def forget(self, public_id: str) -> None:
+        """Drop this process's copy at once (the purging process does not wait for its
+        own message, which may never come if Redis is down)."""
+        with self._lock:
+            self._copies.pop(public_id, None)
+            self.epoch += 1
+
+    def reset(self) -> None:
+        """Forget every copy and stop listening (tests; a process after fork)."""
+        with self._lock:
+            listener, self._listener, self._live_listener = self._listener, None, None
+            self._copies.clear()
+            self.epoch += 1
+        if listener is not None and listener.pid == os.getpid():
+            listener.stop()
+
+    def __len__(self) -> int:
+        return len(self._copies)
+
+    # --- the listener thread --------------------------------------------------------
+
+    def _start_listener(self, url: str) -> None:
+        with self._lock:
+            old = self._listener
+            if old is not None and old.pid == os.getpid() and old.url == url:
+                return  # another thread started it meanwhile
+            # After a fork the parent's copies are not covered by any subscription here.
+            self._copies.clear()
+            self._live_listener = None
+            self.epoch += 1
+            self._listener = _Listener(self, url)
+        if old is not None and old.pid == os.getpid():
+            old.stop()
+        self._listener.start()
+
+    def went_live(self, listener: _Listener) -> None:
+        with self._lock:
+            if listener is self._listener:
+                self._copies.clear()
+                self.epoch += 1
+                self._live_listener = listener
+
+    def went_dead(self, listener: _Listener) -> None:
+        with self._lock:
+            if self._live_listener is listener:
+                self._live_listener = None
+            self._copies.clear()
+            self.epoch += 1
+
+    def purged(self, listener: _Listener, public_id: str) -> None:
+        with self._lock:
+            if listener is self._listener:
+                self._copies.pop(public_id, None)
+                self.epoch += 1
+
+
+class _Listener(threading.Thread):
+    def __init__(self, memory: _Memory, url: str) -> None:
+        super().__init__(name="credence-page-purges", daemon=True)
+        self.memory, self.url, self.pid = memory, url, os.getpid()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        delay, warned = 0.1, False
+        while not self._stopping.is_set():
+            client = pubsub = None
+            try:
+                # No retries: redis-py would reconnect and resubscribe on its own,
+                # and purges published in between would be lost unnoticed.
+                client = redis.Redis.from_url(
+                    self.url,
+                    socket_connect_timeout=1,
+                    socket_timeout=DEAD_AFTER_SECONDS,
+                    retry=Retry(NoBackoff(), 0),
+                )
+                pubsub = client.pubsub()
+                pubsub.subscribe(CHANNEL)
+                self._listen(pubsub)
+            except Exception as exc:  # noqa: BLE001 - any failure: drop copies, retry
+                self.memory.went_dead(self)
+                if not warned:
+                    logger.warning("badge page purges unavailable (%s); not keeping copies", exc)
+                    warned = True
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 5.0)
+            else:
+                delay, warned = 0.1, False
+            finally:
+                for closable in (pubsub, client):
+                    try:
+                        if closable is not None:
+                            closable.close()
+                    except Exception:  # noqa: BLE001, S110 - already broken
+                        pass
+        self.memory.went_dead(self)
+
+    def _listen(self, pubsub) -> None:
+        heard = pinged = time.monotonic()
+        while not self._stopping.is_set():
+            message = pubsub.get_message(timeout=0.5)
+            now = time.monotonic()
+            if message is not None:
+                heard = now
+                if message["type"] == "subscribe":
+                    self.memory.went_live(self)
+                elif message["type"] == "message":
+                    self.memory.purged(self, message["data"].decode("ascii", "replace"))
+            elif now - heard > DEAD_AFTER_SECONDS:
+                raise ConnectionError("Redis stopped answering the health checks")
+            if now - pinged >= PING_SECONDS:
+                pubsub.ping()
+                pinged = now
+
+
+def _redis_url() -> str | None:
+    config = settings.CACHES.get("default", {})
+    if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+        return None
+    location = config.get("LOCATION")
+    return location[0] if isinstance(location, list | tuple) else location
+
+
+def _copy_limit() -> int:
+    return max(0, int(getattr(settings, "CREDENCE_LOCAL_PAGE_COPIES", DEFAULT_COPIES)))
+
+
+def publish_purge(public_id: str) -> None:
+    """Tell every web process to drop its copy of this badge's page. Raises when Redis
+    cannot be reached (the caller logs it; the listeners notice the outage themselves)."""
+    if _redis_url() is None:
+        return
+    from django.core.cache import cache
+
+    cache._cache.get_client(write=True).publish(CHANNEL, public_id)
+
+
+memory = _Memory()
