@@ -144,6 +144,10 @@ AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+# The public badge lookups' rate limit (certificates/ratelimit.py) reads the same count:
+# without it, behind a load balancer every visitor would share the balancer's address
+# and one limit.
+CREDENCE_TRUSTED_PROXY_COUNT = AXES_IPWARE_PROXY_COUNT
 
 # django-otp
 OTP_TOTP_ISSUER = "Credence"

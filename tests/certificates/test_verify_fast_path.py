@@ -281,3 +281,18 @@ def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
     key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
     ttl = cache._cache.get_client().ttl(key)
     assert 0 < ttl <= status_publishing.GENERATION_SECONDS
+
+
+def test_behind_a_proxy_each_visitor_has_a_limit_of_their_own(badge, client, settings):
+    settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+    settings.CREDENCE_TRUSTED_PROXY_COUNT = 1
+    url = f"/badges/{badge.public_id}.json"
+
+    def via_balancer(forwarded: str) -> int:
+        return client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert [via_balancer("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    # Another visitor behind the same balancer is not limited by the first one.
+    assert via_balancer("198.51.100.9") == 200
+    # Entries the visitor wrote themselves (left of what our proxy appended) change nothing.
+    assert via_balancer("192.0.2.1, 203.0.113.7") == 429

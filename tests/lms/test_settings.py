@@ -49,3 +49,23 @@ def test_production_settings_refuse_sqlite():
     )
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
+
+
+def test_one_proxy_count_sets_both_login_throttling_and_the_badge_lookup_limit():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.AXES_IPWARE_PROXY_COUNT, settings.CREDENCE_TRUSTED_PROXY_COUNT)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "1"]
