@@ -39,4 +39,7 @@ CREDENCE_ISSUER_KEYS_AUTOCREATE = True
 # The public lookup limiter is off for ordinary tests (they share one client address and a
 # process-wide cache); its own tests turn it on with override_settings.
 CREDENCE_PUBLIC_RATE_LIMIT = 0
+# Windows are fixed, aligned to the clock: an hour (not production's minute) makes a
+# limiter test that straddles a window's end, and sees its count restart, rare.
+CREDENCE_PUBLIC_RATE_WINDOW = 3600
 LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405

@@ -187,7 +187,7 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings, shared_redis_cache):
     assert ratelimit.retry_after(request) is None
     assert ratelimit.retry_after(request) >= 1
     counters = list(cache._cache.get_client().keys("*rl:lookup:10.9.9.8:*"))
-    assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 61
+    assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 3601
 
 
 @pytest.mark.redis
@@ -242,7 +242,7 @@ def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(
     # Had the failed call left its replies unread, this one would read them (a count of 2,
     # allowed) instead of its own (3, over the limit).
     wait, result = ratelimit.lookup_unless_limited(request, lambda: "found")
-    assert result is None and 1 <= wait <= 60
+    assert result is None and 1 <= wait <= 3600
     # Remembered until the window ends: no lookup and no count.
     lookups = []
     assert ratelimit.lookup_unless_limited(request, lambda: lookups.append(1))[1] is None
