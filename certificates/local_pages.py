@@ -152,8 +152,9 @@ class _Memory:
 
     def went_dead(self, listener: _Listener) -> None:
         with self._lock:
-            if self._live_listener is listener:
-                self._live_listener = None
+            if listener is not self._listener:
+                return  # replaced: its copies went when it was
+            self._live_listener = None
             self._copies.clear()
             self.epoch += 1
 
