@@ -55,7 +55,10 @@ class AwardForm(forms.Form):
         min_value=0,
         max_value=100,
         label="Score (%)",
-        help_text="Optional; printed on the badge when given.",
+        help_text=(
+            "Optional; printed on the badge only if the fellow has chosen to show scores "
+            "on their badges (their profile)."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

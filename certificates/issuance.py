@@ -79,7 +79,9 @@ def _create_pending_badge(
         # Validated by lms.accounts.names when the fellow wrote it; printed exactly.
         recipient_name=recipient.display_name or recipient.email,
         design=design,
-        score_percent=score_percent,
+        # Only if the fellow chose to show it (THREATS P1): frozen into the PDF, the
+        # credential and the public page alike.
+        score_percent=score_percent if recipient.show_scores_on_badges else None,
         issued_on=now.date(),
         expires_on=expires_at.date() if expires_at else None,
     )
@@ -120,18 +122,33 @@ def issue_badge(*, recipient, course, score_percent: int | None, awarded_by=None
     return badge
 
 
-def request_badge_for_completion(completion) -> Badge | None:
-    """Called by courses.services inside the transaction that records a course completion."""
+def _average_score(completion) -> int | None:
     scores = [
         m["score_percent"]
         for m in completion.module_scores or []
         if m.get("score_percent") is not None
     ]
+    return round(sum(scores) / len(scores)) if scores else None
+
+
+def request_badge_for_completion(completion) -> Badge | None:
+    """Called by courses.services inside the transaction that records a course completion."""
     return issue_badge(
         recipient=completion.user,
         course=completion.course,
-        score_percent=round(sum(scores) / len(scores)) if scores else None,
+        score_percent=_average_score(completion),
     )
+
+
+def _score_for_reissue(old: Badge) -> int | None:
+    """The score the replacement may show: the old badge's, or, when the old badge left it
+    off (the fellow had not opted in then), the one their course completion recorded."""
+    if old.snapshot.get("score_percent") is not None:
+        return old.snapshot["score_percent"]
+    from courses.models import CourseCompletion
+
+    completion = CourseCompletion.objects.filter(user=old.recipient, course=old.course).first()
+    return _average_score(completion) if completion else None
 
 
 def enqueue_render(badge_id: int) -> bool:
@@ -331,7 +348,7 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         new = _create_pending_badge(
             recipient=old.recipient,
             design=design,
-            score_percent=old.snapshot.get("score_percent"),
+            score_percent=_score_for_reissue(old),
             awarded_by=by if old.awarded_manually_by_id else None,
         )
         old.superseded_by = new

@@ -88,7 +88,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name"]
+        fields = ["display_name", "show_scores_on_badges"]
 
 
 class EmailAuthenticationForm(AuthenticationForm):

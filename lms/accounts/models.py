@@ -54,6 +54,18 @@ class User(AbstractUser):
         help_text=_("Your full name exactly as it should appear on your badges."),
     )
 
+    # THREATS P1: a badge says the fellow passed; their score is theirs to show or not.
+    # Read when a badge is issued, and frozen into it like the name.
+    show_scores_on_badges = models.BooleanField(
+        _("show my score on my badges"),
+        default=False,
+        help_text=_(
+            "Print your average quiz score on badges issued from now on: on the PDF, the "
+            "public badge page and the signed credential. Badges you already hold keep "
+            "what they were issued with; the course team can re-issue one."
+        ),
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]
 

@@ -87,7 +87,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your certificate name has been saved.")
+        messages.success(request, "Your certificate settings have been saved.")
         return redirect("accounts:profile")
     context = {
         "form": form,

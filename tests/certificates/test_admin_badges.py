@@ -272,6 +272,8 @@ def test_reissue_supersedes_the_old_badge(
 def test_award_creates_a_badge(
     staff, staff_user, design, fellow, django_capture_on_commit_callbacks
 ):
+    fellow.show_scores_on_badges = True
+    fellow.save()
     page = staff.get(url("award")).content.decode()
     assert design.course.title in page
     with django_capture_on_commit_callbacks(execute=True):

@@ -34,6 +34,8 @@ def verify_as_outsider(credential: dict) -> dict[str, str]:
 def test_issued_badge_has_a_signed_schema_valid_credential_from_its_snapshot(
     design, completion, fellow, django_capture_on_commit_callbacks
 ):
+    fellow.show_scores_on_badges = True  # the score's `result` is checked below
+    fellow.save()
     badge = issue_badge_now(completion, django_capture_on_commit_callbacks)
     cred = badge.credential
     jsonschema.Draft201909Validator(schema()).validate(cred)

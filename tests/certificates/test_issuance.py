@@ -8,11 +8,13 @@ from django.core import mail
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from pypdf import PdfReader
 
 from certificates import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
+from tests.certificates.verify_support import issue_badge_now
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +27,8 @@ def issue(completion):
 def test_completion_issues_one_badge_with_a_pdf_and_one_email(
     design, completion, django_capture_on_commit_callbacks
 ):
+    completion.user.show_scores_on_badges = True
+    completion.user.save()
     with django_capture_on_commit_callbacks(execute=True):
         badge = issue(completion)
     badge.refresh_from_db()
@@ -285,3 +289,46 @@ def test_sweeper_requeues_lost_renders_but_not_badges_that_used_up_their_attempt
     Badge.objects.filter(pk=badge.pk).update(render_attempts=publishing.MAX_RENDER_ATTEMPTS)
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
     assert queued == [badge.pk]
+
+
+def _score_shown_everywhere(client, badge) -> dict[str, bool]:
+    """Where the badge's score (95%) can be seen by anyone holding its link or files."""
+    page = client.get(f"/badges/{badge.public_id}/").content.decode()
+    data = client.get(f"/badges/{badge.public_id}.json").json()
+    with badge.pdf.open("rb") as fh:
+        pdf_text = PdfReader(fh).pages[0].extract_text()
+    return {
+        "page": "95%" in page,
+        "json": data["badge"].get("score_percent") == 95,
+        "pdf": "95%" in pdf_text,
+        "credential": "result" in badge.credential["credentialSubject"],
+    }
+
+
+def test_the_score_stays_off_badges_unless_the_fellow_opted_in(
+    client, design, completion, django_capture_on_commit_callbacks
+):
+    """THREATS P1: a badge says the fellow passed; the score only if they chose to show it."""
+    fellow = completion.user
+    badge = issue_badge_now(completion, django_capture_on_commit_callbacks)
+    assert badge.snapshot["score_percent"] is None
+    assert _score_shown_everywhere(client, badge) == dict.fromkeys(
+        ("page", "json", "pdf", "credential"), False
+    )
+
+    # The fellow opts in on their profile; the badge they hold is frozen, a new one shows it.
+    client.force_login(fellow)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"display_name": "Ada Lovelace", "show_scores_on_badges": "on"},
+    )
+    assert response.status_code == 302
+    fellow.refresh_from_db()
+    assert fellow.show_scores_on_badges
+    client.logout()
+    assert not any(_score_shown_everywhere(client, badge).values())
+    with django_capture_on_commit_callbacks(execute=True):
+        new = issuance.reissue_badge(badge)
+    new.refresh_from_db()
+    assert new.state == Badge.State.ISSUED
+    assert all(_score_shown_everywhere(client, new).values())
