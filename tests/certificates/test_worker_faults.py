@@ -9,6 +9,7 @@ and one "badge ready" e-mail.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -211,6 +212,44 @@ def test_worker_killed_mid_render_issues_exactly_once_after_restart(
     # The unacknowledged message comes back after the visibility timeout; the sweeper
     # also re-queues once the dead worker's lease has run out. Either may win; both
     # together must still issue once.
+    time.sleep(LEASE_SECONDS + 0.5)
+    issuance.sweep_stuck_badges(pending_after=timedelta(0))
+    wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
+    time.sleep(LEASE_SECONDS + 1)  # let any second delivery run to its no-op
+    assert_issued_exactly_once(fellow, fault_dirs)
+
+
+def pool_children(worker: CeleryWorker) -> list[int]:
+    pid = worker.process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_pool_child_killed_mid_render_is_replaced_and_issues_exactly_once(
+    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    """THREATS F5: SIGKILL only the pool process rendering the badge, as the kernel's OOM
+    killer would. The worker's main process survives, reports WorkerLostError and forks
+    a new child; the message (acks_late, reject_on_worker_lost) comes back, and with the
+    sweeper the badge is still issued exactly once."""
+    course, modules = course_with_badge
+    fault_dirs["pause"].touch()
+    worker = start_worker()
+    complete_course_through_the_site(client, fellow, course, modules[0])
+    wait_for(
+        lambda: Badge.objects.filter(recipient=fellow, state=Badge.State.RENDERING).exists(),
+        timeout=60,
+        what="the worker to claim the badge",
+    )
+    (child,) = pool_children(worker)
+    os.kill(child, signal.SIGKILL)
+    wait_for(lambda: "WorkerLostError" in worker.log(), timeout=30, what="WorkerLostError")
+    fault_dirs["pause"].unlink()
+    assert worker.process.poll() is None  # the main process lives on
+    wait_for(
+        lambda: pool_children(worker) and child not in pool_children(worker),
+        timeout=30,
+        what="a new pool child",
+    )
     time.sleep(LEASE_SECONDS + 0.5)
     issuance.sweep_stuck_badges(pending_after=timedelta(0))
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
