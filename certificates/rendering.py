@@ -329,9 +329,19 @@ def render_badge_pdf(
     """Render one landscape page as PDF/A-3a (tagged) bytes, with attachments as associated files.
 
     Reads only shipped assets and the storage files the snapshot names; writes nothing.
-    Raises BadgeRenderError (or FatalURLFetchingError, a BaseException) when any resource
-    is refused or missing, or when the content cannot fit on one page.
+    Raises BadgeRenderError when any resource is refused or missing, or when the content
+    cannot fit on one page.
     """
+    try:
+        return _render_badge_pdf(snapshot, attachments)
+    except FatalURLFetchingError as exc:
+        # A BaseException, so WeasyPrint stops at once; past here it must be an ordinary
+        # error, or the callers' `except Exception` (hand the badge back, retry, log) would
+        # miss it and leave the badge claimed with no error recorded.
+        raise BadgeRenderError(f"badge render stopped: {exc}") from exc
+
+
+def _render_badge_pdf(snapshot: BadgeSnapshot, attachments: Sequence[PdfAttachment]) -> bytes:
     generated: dict[str, tuple[bytes, str]] = {
         "qr.png": (verify_qr_png(snapshot.verify_url), "image/png"),
         "emblem.svg": (_emblem_svg(snapshot.accent_color), "image/svg+xml"),
