@@ -258,6 +258,8 @@ def available_actions(badge: Badge, user, policy: BadgePermissionPolicy) -> list
         actions.append(BadgeAction("Reinstate", admin_url("reinstate", badge.pk)))
     if badge.state in (State.ISSUED, State.SUSPENDED):
         actions.append(BadgeAction("Re-issue", admin_url("reissue", badge.pk)))
+    if badge.render_gave_up:
+        actions.append(BadgeAction("Retry rendering", admin_url("retry_render", badge.pk)))
     if badge.state in Badge.ACTIVE_STATES:
         actions.append(BadgeAction("Revoke", admin_url("revoke", badge.pk), "button serious"))
     # Revoked and superseded badges get no buttons: revocation is final.
@@ -445,6 +447,23 @@ class ReissueBadgeView(BadgeActionView):
     def perform(self, form):
         new = issuance.reissue_badge(self.badge, by=self.request.user)
         return "Badge re-issued; the new one is being prepared.", new
+
+
+class RetryRenderView(BadgeActionView):
+    page_title = "Retry rendering"
+    form_class = forms.Form
+    allowed_states = (State.PENDING,)
+    not_allowed_message = "Only a badge whose rendering was given up can be retried."
+    explanation = (
+        "Rendering this badge failed every time it was tried; its last error is on the "
+        "badge's page. Once the cause is fixed, retrying queues it again with a fresh "
+        "set of attempts."
+    )
+    submit_label = "Yes, retry"
+
+    def perform(self, form):
+        badge = issuance.retry_render(self.badge, by=self.request.user)
+        return "Rendering queued again.", badge
 
 
 class AwardBadgeView(BadgeAdminFormView):

@@ -358,6 +358,20 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
     return new
 
 
+def retry_render(badge: Badge, *, by=None) -> Badge:
+    """Give a badge whose rendering was given up a fresh set of attempts, and queue it.
+    For staff, once the cause (a missing font, a full disk) has been dealt with."""
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        if not locked.render_gave_up:
+            raise IssuanceError("Only a badge whose rendering was given up can be retried.")
+        locked.render_attempts = 0
+        locked.save(update_fields=["render_attempts"])
+        transaction.on_commit(lambda: enqueue_render(locked.pk))
+    logger.info("badge %s: rendering retried by staff", locked.public_id)
+    return locked
+
+
 def award_badge_manually(*, recipient, course, by, score_percent: int | None = None) -> Badge:
     """Staff award without a recorded completion (e.g. recognised prior learning)."""
     with transaction.atomic():

@@ -25,6 +25,12 @@ def new_recipient_salt() -> str:
     return secrets.token_hex(16)
 
 
+# After this many failed renders a badge stops being retried (by Celery and the sweeper)
+# and waits for staff: the admin shows it as "Rendering failed", with its last error and
+# a "Retry rendering" button.
+MAX_RENDER_ATTEMPTS = 8
+
+
 class BadgeDesign(index.Indexed, models.Model):
     """How a course's badge looks and what it says. Edited in the Wagtail admin as a snippet.
 
@@ -208,6 +214,11 @@ class Badge(models.Model):
     @property
     def is_preparing(self) -> bool:
         return self.state in self.PREPARING_STATES
+
+    @property
+    def render_gave_up(self) -> bool:
+        """Pending after its last allowed render failed: it waits for staff to retry."""
+        return self.state == self.State.PENDING and self.render_attempts >= MAX_RENDER_ATTEMPTS
 
     @property
     def is_expired(self) -> bool:

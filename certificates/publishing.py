@@ -22,14 +22,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from certificates.models import Badge
+from certificates.models import MAX_RENDER_ATTEMPTS, Badge
 from certificates.snapshot import BadgeSnapshot
 
 logger = logging.getLogger("credence.badges")
-
-# After this many failed renders a badge stops being retried by the sweeper and waits
-# for staff (it shows in the admin with its last error).
-MAX_RENDER_ATTEMPTS = 8
 
 
 class LeaseHeld(Exception):
@@ -78,6 +74,13 @@ def claim_for_render(badge_id: int) -> str | None:
     if held:
         raise LeaseHeld((held - now).total_seconds())
     return None
+
+
+def has_given_up(badge_id: int) -> bool:
+    """Whether the badge used up its render attempts (retrying would only no-op)."""
+    return Badge.objects.filter(
+        pk=badge_id, state=Badge.State.PENDING, render_attempts__gte=MAX_RENDER_ATTEMPTS
+    ).exists()
 
 
 def has_earned(badge: Badge) -> bool:
@@ -207,6 +210,14 @@ def render_and_publish(badge_id: int) -> RenderOutcome:
         Badge.objects.filter(pk=badge_id, render_token=token, state=Badge.State.RENDERING).update(
             state=Badge.State.PENDING, render_lease_until=None, last_error=repr(exc)[:2000]
         )
+        if badge.render_attempts >= MAX_RENDER_ATTEMPTS:  # read after the claim counted it
+            logger.error(
+                "ALERT: badge %s failed to render %d times; no more retries until staff "
+                "retry it from the badge admin (last error: %r)",
+                badge.public_id,
+                MAX_RENDER_ATTEMPTS,
+                exc,
+            )
         raise
     with transaction.atomic():
         finalised = Badge.objects.filter(

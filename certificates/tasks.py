@@ -29,9 +29,13 @@ def render_badge_task(self, badge_id: int) -> str:
         raise self.retry(countdown=max(5, int(held.seconds_left) + 1), max_retries=20) from None
     except SoftTimeLimitExceeded:
         logger.error("badge %s render exceeded its time limit", badge_id)
+        if publishing.has_given_up(badge_id):
+            return "gave-up"
         raise self.retry(countdown=30) from None
     except Exception as exc:
         logger.exception("badge %s render failed (attempt %s)", badge_id, self.request.retries + 1)
+        if publishing.has_given_up(badge_id):
+            return "gave-up"  # publishing logged the alert; staff retry from the admin
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
 
 

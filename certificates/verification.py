@@ -355,7 +355,12 @@ def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
             "preparing",
             "Being prepared",
             False,
-            detail="This badge was earned and its certificate is being prepared.",
+            detail=(
+                "This badge was earned. Preparing its certificate is taking longer than "
+                "usual; the course team has been alerted."
+                if badge.render_gave_up
+                else "This badge was earned and its certificate is being prepared."
+            ),
         )
     if badge.state == State.REVOKED:
         return BadgeStatus("revoked", "Revoked", False, badge.revoked_at, badge.revocation_reason)

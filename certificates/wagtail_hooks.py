@@ -97,6 +97,11 @@ class BadgeViewSet(ModelViewSet):
             path("suspend/<int:pk>/", admin_views.SuspendBadgeView.as_view(), name="suspend"),
             path("reinstate/<int:pk>/", admin_views.ReinstateBadgeView.as_view(), name="reinstate"),
             path("reissue/<int:pk>/", admin_views.ReissueBadgeView.as_view(), name="reissue"),
+            path(
+                "retry-render/<int:pk>/",
+                admin_views.RetryRenderView.as_view(),
+                name="retry_render",
+            ),
             path("award/", admin_views.AwardBadgeView.as_view(), name="award"),
             path("rerender/", admin_views.RerenderCourseView.as_view(), name="rerender"),
             re_path(

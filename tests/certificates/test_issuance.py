@@ -1,12 +1,15 @@
 """Issuing, rendering (in-process), revoking, suspending and superseding badges."""
 
+import errno
 import threading
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
@@ -332,3 +335,128 @@ def test_the_score_stays_off_badges_unless_the_fellow_opted_in(
     new.refresh_from_db()
     assert new.state == Badge.State.ISSUED
     assert all(_score_shown_everywhere(client, new).values())
+
+
+# --- renders that fail (THREATS B3, F8, F9) ------------------------------------------------
+
+
+def _files_of(badge) -> list[str]:
+    folder = f"badges/{badge.public_id}"
+    return default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+
+
+def _time_limit(patch, tmp_path):
+    # What Celery raises in the task when soft_time_limit passes mid-render.
+    def too_slow(_badge):
+        raise SoftTimeLimitExceeded()
+
+    patch.setattr(publishing, "render_pdf_bytes", too_slow)
+
+
+def _disk_full(patch, tmp_path):
+    from django.core.files.storage import FileSystemStorage
+
+    def no_space(self, name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    patch.setattr(FileSystemStorage, "_save", no_space)
+
+
+def _font_missing(patch, tmp_path):
+    # fonts.css is there, the font files it names are not (a bad deploy).
+    from certificates import rendering
+
+    (tmp_path / "fonts.css").write_bytes((rendering.ASSET_DIRS["fonts"] / "fonts.css").read_bytes())
+    patch.setitem(rendering.ASSET_DIRS, "fonts", tmp_path)
+    rendering._stylesheets.cache_clear()
+    rendering.font_config.cache_clear()
+
+
+@pytest.fixture
+def fresh_fonts():
+    from certificates import rendering
+
+    yield
+    rendering._stylesheets.cache_clear()
+    rendering.font_config.cache_clear()
+
+
+@pytest.mark.parametrize("fault", [_time_limit, _disk_full, _font_missing])
+def test_a_failed_render_retries_and_leaves_nothing_half_done(
+    fault, client, design, completion, monkeypatch, caplog, tmp_path, fresh_fonts
+):
+    badge = issue(completion)
+    conf = render_badge_task.app.conf
+    propagates = conf.task_eager_propagates
+    # Eagerly applied, Celery runs the task's retries at once, one after the other, and
+    # the last one's failure is the result (a worker would space them out).
+    conf.task_eager_propagates = False
+    try:
+        with monkeypatch.context() as patch, caplog.at_level("ERROR", logger="credence.badges"):
+            fault(patch, tmp_path)
+            result = render_badge_task.apply(args=[badge.pk])
+    finally:
+        conf.task_eager_propagates = propagates
+    assert result.state == "FAILURE"
+    errors = [
+        r
+        for r in caplog.records
+        if r.name == "credence.badges" and r.levelname == "ERROR" and str(badge.pk) in r.message
+    ]
+    badge.refresh_from_db()
+    # Every try claimed the badge, failed, was logged, and handed the badge back.
+    assert 1 + render_badge_task.max_retries <= len(errors) == badge.render_attempts
+    assert badge.render_attempts < publishing.MAX_RENDER_ATTEMPTS  # the sweeper may try on
+    assert badge.state == Badge.State.PENDING and not badge.pdf and badge.last_error
+    assert _files_of(badge) == []
+    page = client.get(f"/badges/{badge.public_id}/")
+    assert page.status_code == 200 and "Being prepared" in page.content.decode()
+    assert client.get(f"/badges/{badge.public_id}.json").json()["status"] == "preparing"
+
+    # The cause fixed, the next delivery (the sweeper's) issues it.
+    assert render_badge_task.apply(args=[badge.pk]).get() == "issued"
+    badge.refresh_from_db()
+    assert badge.state == Badge.State.ISSUED and _files_of(badge) == [badge.pdf.name.split("/")[-1]]
+
+
+def test_a_badge_that_used_up_its_renders_alerts_and_waits_for_staff(
+    verified_staff_client,
+    design,
+    completion,
+    monkeypatch,
+    caplog,
+    tmp_path,
+    fresh_fonts,
+    django_capture_on_commit_callbacks,
+):
+    """THREATS F9: after its last allowed try a badge is no longer retried; an ALERT is
+    logged once, the fellow is told it is delayed, and staff can retry it once fixed."""
+    from certificates import rendering
+
+    badge = issue(completion)
+    Badge.objects.filter(pk=badge.pk).update(render_attempts=publishing.MAX_RENDER_ATTEMPTS - 1)
+    with monkeypatch.context() as patch, caplog.at_level("ERROR", logger="credence.badges"):
+        _font_missing(patch, tmp_path)
+        assert render_badge_task.apply(args=[badge.pk]).get() == "gave-up"
+    rendering._stylesheets.cache_clear()  # the fonts are back for the retry below
+    rendering.font_config.cache_clear()
+    alerts = [r.getMessage() for r in caplog.records if "ALERT" in r.getMessage()]
+    assert len(alerts) == 1 and badge.public_id in alerts[0] and "missing" in alerts[0]
+    badge.refresh_from_db()
+    assert badge.render_gave_up and badge.state == Badge.State.PENDING
+    assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
+
+    fellow_client = Client()  # `client` is the staff member's (verified_staff_client)
+    fellow_client.force_login(completion.user)
+    assert "taking longer than usual" in fellow_client.get("/badges/").content.decode()
+    inspect = verified_staff_client.get(f"/admin/badges/inspect/{badge.pk}/").content.decode()
+    assert "Rendering failed 8 times" in inspect and "Retry rendering" in inspect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = verified_staff_client.post(f"/admin/badges/retry-render/{badge.pk}/")
+    assert response.status_code == 302
+    badge.refresh_from_db()
+    assert badge.state == Badge.State.ISSUED and badge.render_attempts == 1
+    # Only a badge that gave up can be retried: now there is nothing to retry.
+    again = verified_staff_client.post(f"/admin/badges/retry-render/{badge.pk}/", follow=True)
+    assert "Only a badge whose rendering was given up can be retried." in again.content.decode()
