@@ -33,6 +33,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.models import ModelLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
@@ -43,6 +44,8 @@ from certificates.verification import badge_status
 from courses.models import CoursePage
 
 URL_NAMESPACE = "badges"
+# The inspect page lists this many of the badge's latest history entries.
+HISTORY_SHOWN = 20
 State = Badge.State
 
 
@@ -297,6 +300,9 @@ class BadgeInspectView(InspectView):
             else None,
             supersedes=list(badge.supersedes.all()),
             actions=available_actions(badge, self.request.user, self.permission_policy),
+            history=list(
+                ModelLogEntry.objects.for_instance(badge).select_related("user")[:HISTORY_SHOWN]
+            ),
         )
         return context
 

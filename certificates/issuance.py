@@ -86,6 +86,7 @@ def _create_pending_badge(
         expires_on=expires_at.date() if expires_at else None,
     )
     badge.save()
+    badge.just_created = True  # issue_badge returns an existing badge without this
     return badge
 
 
@@ -193,6 +194,14 @@ def sweep_stuck_badges(*, pending_after: timedelta = timedelta(minutes=2)) -> in
 # --- lifecycle changes made by staff -----------------------------------------------
 
 
+def _log_change(badge: Badge, action: str, by, **data) -> None:
+    """Record who changed the badge, in Wagtail's history of it (the admin's "History"
+    and the inspect page list these). `by` None means the system did it."""
+    from wagtail.log_actions import log
+
+    log(instance=badge, action=f"credence.badge.{action}", user=by, data=data)
+
+
 def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
     """Revoke for good. Revocation is final: no function turns it back (a new badge must
     be issued). Idempotent for an already revoked badge. Queues the status-list update
@@ -211,6 +220,7 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
         locked.revocation_reason = reason[:500]
         locked.save(update_fields=["state", "revoked_at", "revocation_reason"])
         _set_status_bit(locked, "revocation", True)
+        _log_change(locked, "revoke", by, reason=locked.revocation_reason)
         transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
     logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
     return locked
@@ -305,6 +315,7 @@ def suspend_badge(badge: Badge, *, by=None) -> Badge:
         locked.suspended_at = timezone.now()
         locked.save(update_fields=["state", "suspended_at"])
         _set_status_bit(locked, "suspension", True)
+        _log_change(locked, "suspend", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
 
@@ -322,6 +333,7 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
         locked.suspended_at = None
         locked.save(update_fields=["state", "suspended_at"])
         _set_status_bit(locked, "suspension", False)
+        _log_change(locked, "reinstate", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
 
@@ -353,6 +365,8 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         )
         old.superseded_by = new
         old.save(update_fields=["superseded_by"])
+        _log_change(old, "reissue", by, replacement=new.public_id)
+        _log_change(new, "replace", by, replaces=old.public_id)
         transaction.on_commit(lambda: enqueue_render(new.pk))
         transaction.on_commit(lambda: _after_status_change(old.pk))
     return new
@@ -367,6 +381,7 @@ def retry_render(badge: Badge, *, by=None) -> Badge:
             raise IssuanceError("Only a badge whose rendering was given up can be retried.")
         locked.render_attempts = 0
         locked.save(update_fields=["render_attempts"])
+        _log_change(locked, "retry_render", by, last_error=locked.last_error[:500])
         transaction.on_commit(lambda: enqueue_render(locked.pk))
     logger.info("badge %s: rendering retried by staff", locked.public_id)
     return locked
@@ -378,6 +393,8 @@ def award_badge_manually(*, recipient, course, by, score_percent: int | None = N
         badge = issue_badge(
             recipient=recipient, course=course, score_percent=score_percent, awarded_by=by
         )
+        if badge is not None and getattr(badge, "just_created", False):
+            _log_change(badge, "award", by)
     if badge is None:
         raise IssuanceError("This course has no badge design yet.")
     return badge

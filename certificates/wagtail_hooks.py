@@ -10,6 +10,7 @@ Permissions (assign them to a group under Settings → Groups):
 from django.contrib.auth import get_permission_codename
 from django.db import IntegrityError
 from django.urls import path, re_path
+from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -121,3 +122,21 @@ class BadgesViewSetGroup(SnippetViewSetGroup):
 
 register_permission_policy(Badge, admin_views.BadgePermissionPolicy(Badge))
 register_snippet(BadgesViewSetGroup)
+
+
+# Labels for the history entries issuance._log_change writes.
+BADGE_LOG_ACTIONS = {
+    "revoke": ("Revoke badge", "Revoked"),
+    "suspend": ("Suspend badge", "Suspended"),
+    "reinstate": ("Reinstate badge", "Reinstated"),
+    "reissue": ("Re-issue badge", "Re-issued: superseded by a new badge"),
+    "replace": ("Replace badge", "Issued to replace an earlier badge"),
+    "award": ("Award badge", "Awarded by hand"),
+    "retry_render": ("Retry rendering", "Rendering retried after it was given up"),
+}
+
+
+@hooks.register("register_log_actions")
+def register_badge_log_actions(actions):
+    for action, (label, message) in BADGE_LOG_ACTIONS.items():
+        actions.register_action(f"credence.badge.{action}", label, message)

@@ -53,6 +53,7 @@ def erase_account(user: User) -> AccountErasure:
     from wagtail.models import ModelLogEntry
 
     from certificates.issuance import IssuanceError, withdraw_badges_of
+    from certificates.models import Badge
     from courses.models import ModulePass
 
     try:
@@ -65,6 +66,13 @@ def erase_account(user: User) -> AccountErasure:
             # happened and when, but not the name or address it was labelled with.
             ModelLogEntry.objects.filter(
                 content_type=ContentType.objects.get_for_model(User), object_id=str(locked.pk)
+            ).update(label=ERASED_LABEL, data={})
+            # The same for the history of their badges (revoked, re-issued, ...), whose
+            # entries are labelled with the badge title and the fellow's name.
+            badge_ids = Badge.objects.filter(public_id__in=withdrawn).values_list("pk", flat=True)
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Badge),
+                object_id__in=[str(pk) for pk in badge_ids],
             ).update(label=ERASED_LABEL, data={})
             # A pass protects the attempt that earned it (grades are evidence), so the
             # cascade from the user cannot delete attempts before their passes.

@@ -46,6 +46,8 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     from wagtail.models import ModelLogEntry
 
     log(instance=fellow, action="wagtail.edit")  # staff once edited the account
+    issuance.suspend_badge(badge)  # and suspended the badge, then lifted it
+    issuance.reinstate_badge(badge)
 
     cache.clear()
     settings.CREDENCE_BADGE_PAGE_CACHE = True
@@ -65,6 +67,9 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
     assert not AccessLog.objects.filter(username=EMAIL).exists()
     (history,) = ModelLogEntry.objects.filter(object_id=str(fellow.pk), action="wagtail.edit")
     assert NAME not in history.label and EMAIL not in json.dumps(history.data)
+    badge_history = ModelLogEntry.objects.filter(action__startswith="credence.badge.")
+    assert badge_history.count() == 2  # what happened stays; whose badge it was does not
+    assert not [e.label for e in badge_history if NAME in e.label]
     assert (record.badges_withdrawn, AccountErasure.objects.count()) == (1, 1)
     assert NAME not in str(record) and EMAIL not in str(record)
 

@@ -426,3 +426,27 @@ def test_revocation_reason_markup_is_shown_literally(
     html = staff.get(url("inspect", badge.pk)).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<img src=x" not in html
+
+
+def test_every_staff_change_is_in_the_badges_history_with_who_did_it(
+    staff, staff_user, design, django_capture_on_commit_callbacks
+):
+    badge = make_badge(design=design)
+    assert "No staff changes yet" in staff.get(url("inspect", badge.pk)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(url("suspend", badge.pk))
+        staff.post(url("reinstate", badge.pk))
+        staff.post(url("revoke", badge.pk), {"reason": "Plagiarised <b>the</b> final quiz"})
+    from wagtail.models import ModelLogEntry
+
+    entries = list(ModelLogEntry.objects.for_instance(badge).order_by("pk"))
+    assert [e.action for e in entries] == [
+        "credence.badge.suspend",
+        "credence.badge.reinstate",
+        "credence.badge.revoke",
+    ]
+    assert {e.user for e in entries} == {staff_user}
+    html = staff.get(url("inspect", badge.pk)).content.decode()
+    assert "Suspended" in html and "Reinstated" in html and "Revoked" in html
+    assert "Plagiarised &lt;b&gt;the&lt;/b&gt; final quiz" in html
+    assert "by <bdi>Edith Editor</bdi>" in html
