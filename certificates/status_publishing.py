@@ -134,14 +134,24 @@ def purge_badge_page(public_id: str) -> None:
     from certificates import local_pages
 
     local_pages.memory.forget(public_id)  # this process's copy, whatever happens below
-    try:
-        cache.set(badge_generation_key(public_id), secrets.token_hex(8), timeout=GENERATION_SECONDS)
-        cache.delete(badge_page_cache_key(public_id))
-        # After the delete: a process that drops its copy on this message and reads the
-        # shared cache again must not find the old page there.
-        local_pages.publish_purge(public_id)
-    except Exception as exc:  # noqa: BLE001 - any cache failure
-        logger.warning("could not purge the cached page of badge %s: %s", public_id, exc)
+    # Each step on its own: one refused command (a timeout, a full Redis refusing the
+    # SET) must not skip the others. The publish comes after the delete, so a process
+    # that drops its copy on the message and reads the shared cache again finds no page.
+    steps = (
+        lambda: cache.set(
+            badge_generation_key(public_id), secrets.token_hex(8), timeout=GENERATION_SECONDS
+        ),
+        lambda: cache.delete(badge_page_cache_key(public_id)),
+        lambda: local_pages.publish_purge(public_id),
+    )
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - any cache failure
+            logger.warning("could not purge the cached page of badge %s: %s", public_id, exc)
+    # Again: a request here may have read the old shared page between the first forget
+    # and the delete, and kept it.
+    local_pages.memory.forget(public_id)
 
 
 def publish_status_change(badge_id: int) -> None:

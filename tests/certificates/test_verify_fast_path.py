@@ -296,3 +296,22 @@ def test_behind_a_proxy_each_visitor_has_a_limit_of_their_own(badge, client, set
     assert via_balancer("198.51.100.9") == 200
     # Entries the visitor wrote themselves (left of what our proxy appended) change nothing.
     assert via_balancer("192.0.2.1, 203.0.113.7") == 429
+
+
+def test_a_purge_deletes_and_announces_even_when_one_cache_command_is_refused(monkeypatch):
+    from django.core.cache import cache
+
+    from certificates import local_pages, status_publishing
+
+    public_id = "B" * 24
+    cache.set(status_publishing.badge_page_cache_key(public_id), {"body": "old page"})
+    announced = []
+    monkeypatch.setattr(local_pages, "publish_purge", announced.append)
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("OOM command not allowed when used memory > 'maxmemory'")
+
+    monkeypatch.setattr(cache, "set", refused)
+    status_publishing.purge_badge_page(public_id)  # logs, never raises
+    assert cache.get(status_publishing.badge_page_cache_key(public_id)) is None
+    assert announced == [public_id]
