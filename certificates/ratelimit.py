@@ -2,8 +2,8 @@
 
 With the Redis cache in production every gunicorn worker counts against the same
 window. Settings: CREDENCE_PUBLIC_RATE_LIMIT (requests per window, default 60; 0 turns it
-off), CREDENCE_PUBLIC_RATE_WINDOW (seconds, default 60), CREDENCE_TRUSTED_PROXY_COUNT
-(how many proxies in front of us append to X-Forwarded-For; default 0 = use REMOTE_ADDR).
+off), CREDENCE_PUBLIC_RATE_WINDOW (seconds, default 60); the client's address comes from
+lms.client_ip (CREDENCE_TRUSTED_PROXY_COUNT).
 
 A worker that has seen a client go over its limit remembers it until the window ends and
 answers its further requests without asking Redis (or the database) again.
@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from lms.client_ip import client_ip
+
 logger = logging.getLogger("credence.badges")
 
 T = TypeVar("T")
@@ -32,17 +34,6 @@ _over_limit: dict[str, float] = {}
 _OVER_LIMIT_MAX = 10_000
 # Requests counted in this process alone, per client and window (count_in_passing).
 _counts_here: dict[str, int] = {}
-
-
-def client_ip(request: HttpRequest) -> str:
-    proxies = int(getattr(settings, "CREDENCE_TRUSTED_PROXY_COUNT", 0))
-    if proxies > 0:
-        # Only the entries our own proxies appended can be trusted: count from the right.
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies][:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 @dataclass(frozen=True)

@@ -138,16 +138,13 @@ AXES_USERNAME_CALLABLE = "lms.accounts.throttling.axes_username"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
-# Behind a load balancer the client address comes from the proxy; set the number of
-# trusted proxies explicitly so a spoofed X-Forwarded-For cannot reset the count.
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
-# The public badge lookups' rate limit (certificates/ratelimit.py) reads the same count:
-# without it, behind a load balancer every visitor would share the balancer's address
-# and one limit.
-CREDENCE_TRUSTED_PROXY_COUNT = AXES_IPWARE_PROXY_COUNT
+# Behind a load balancer the client address comes from the proxy. One function decides it
+# for login throttling and for the public badge lookups' rate limit, trusting only as many
+# X-Forwarded-For entries as there are proxies of ours (a forged header cannot reset a
+# count). Without it, axes (django-ipware is not installed) would key every lockout on the
+# balancer's address: five wrong passwords from anyone would lock a fellow out everywhere.
+CREDENCE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "lms.client_ip.client_ip"
 
 # django-otp
 OTP_TOTP_ISSUER = "Credence"

@@ -86,3 +86,26 @@ def test_axes_username_reads_the_login_forms_key_and_normalises(rf):
     assert axes_username(rf.post("/"), {"username": " Ada@Example.ORG "}) == "ada@example.org"
     assert axes_username(rf.post("/", {"username": "B@x.org"}), None) == "b@x.org"
     assert axes_username(rf.post("/"), {"username": None}) is None
+
+
+def test_behind_our_load_balancer_one_attacker_does_not_lock_the_fellow_out(
+    client, fellow, password, settings
+):
+    """Every request reaches us from the balancer's address; the client is the entry our
+    balancer appended to X-Forwarded-For (the same rule as the badge lookup limit)."""
+    settings.CREDENCE_TRUSTED_PROXY_COUNT = 1
+    via_balancer = {"REMOTE_ADDR": "10.0.0.1"}
+    with time_machine.travel(NOW, tick=False):
+        for i in range(5):
+            attacker = {**via_balancer, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+            attempt(client, fellow.email, f"wrong {i}", **attacker)
+        locked = attempt(
+            client, fellow.email, password, **via_balancer, HTTP_X_FORWARDED_FOR="203.0.113.66"
+        )
+        assert locked.status_code == 429
+        # What the attacker writes in the header themselves changes nothing...
+        forged = {**via_balancer, "HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.66"}
+        assert attempt(client, fellow.email, password, **forged).status_code == 429
+        # ...while the fellow, at home behind the same balancer, logs in.
+        fellow_home = {**via_balancer, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+        assert attempt(client, fellow.email, password, **fellow_home).status_code == 302

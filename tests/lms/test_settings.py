@@ -54,7 +54,7 @@ def test_production_settings_refuse_sqlite():
 def test_one_proxy_count_sets_both_login_throttling_and_the_badge_lookup_limit():
     code = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.AXES_IPWARE_PROXY_COUNT, settings.CREDENCE_TRUSTED_PROXY_COUNT)"
+        "print(settings.CREDENCE_TRUSTED_PROXY_COUNT, settings.AXES_CLIENT_IP_CALLABLE)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -68,4 +68,4 @@ def test_one_proxy_count_sets_both_login_throttling_and_the_badge_lookup_limit()
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["1", "1"]
+    assert result.stdout.split() == ["1", "lms.client_ip.client_ip"]
