@@ -458,7 +458,7 @@ class ReissueBadgeView(BadgeActionView):
 class RetryRenderView(BadgeActionView):
     page_title = "Retry rendering"
     form_class = forms.Form
-    allowed_states = (State.PENDING,)
+    allowed_states = Badge.PREPARING_STATES
     not_allowed_message = "Only a badge whose rendering was given up can be retried."
     explanation = (
         "Rendering this badge failed every time it was tried; its last error is on the "
@@ -489,7 +489,13 @@ class AwardBadgeView(BadgeAdminFormView):
         except issuance.IssuanceError as exc:
             messages.error(self.request, str(exc))
             return self.form_invalid(form)
-        messages.success(self.request, "Badge awarded; it is being prepared.")
+        message = "Badge awarded; it is being prepared."
+        if (
+            form.cleaned_data["score_percent"] is not None
+            and badge.snapshot.get("score_percent") is None
+        ):
+            message += " The score is left off: the fellow has not chosen to show scores."
+        messages.success(self.request, message)
         return HttpResponseRedirect(admin_url("inspect", badge.pk))
 
     def get_context_data(self, **kwargs):

@@ -146,6 +146,8 @@ def _score_for_reissue(old: Badge) -> int | None:
     off (the fellow had not opted in then), the one their course completion recorded."""
     if old.snapshot.get("score_percent") is not None:
         return old.snapshot["score_percent"]
+    if old.awarded_manually_by_id:
+        return None  # staff awarded it without a score: there is none to show
     from courses.models import CourseCompletion
 
     completion = CourseCompletion.objects.filter(user=old.recipient, course=old.course).first()
@@ -183,12 +185,38 @@ def sweep_stuck_badges(*, pending_after: timedelta = timedelta(minutes=2)) -> in
     ids = list(stale_pending.values_list("pk", flat=True)) + list(
         expired_leases.values_list("pk", flat=True)
     )
+    _give_up_on_lost_last_renders(now)
     queued = 0
     for badge_id in ids:
         queued += enqueue_render(badge_id)
     if ids:
         logger.info("sweeper re-queued %d of %d stuck badges", queued, len(ids))
     return queued
+
+
+def _give_up_on_lost_last_renders(now) -> None:
+    """A worker that died (killed, out of memory, hard time limit) during a badge's last
+    allowed render left it rendering with no one to hand it back: do it here, so it
+    shows as given up, with the alert, like a last render that failed cleanly."""
+    lost = Badge.objects.filter(
+        state=Badge.State.RENDERING,
+        render_lease_until__lt=now,
+        render_attempts__gte=MAX_RENDER_ATTEMPTS,
+    )
+    for public_id in lost.values_list("public_id", flat=True):
+        handed_back = Badge.objects.filter(
+            public_id=public_id, state=Badge.State.RENDERING, render_lease_until__lt=now
+        ).update(
+            state=Badge.State.PENDING,
+            render_lease_until=None,
+            last_error="The render did not finish: its worker was lost or hit the time limit.",
+        )
+        if handed_back:
+            logger.error(
+                "ALERT: badge %s: its last allowed render was lost with its worker; no more "
+                "retries until staff retry it from the badge admin",
+                public_id,
+            )
 
 
 # --- lifecycle changes made by staff -----------------------------------------------
@@ -379,8 +407,14 @@ def retry_render(badge: Badge, *, by=None) -> Badge:
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if not locked.render_gave_up:
             raise IssuanceError("Only a badge whose rendering was given up can be retried.")
+        # Back to pending with no lease: a render lost with its worker cannot finish it.
+        locked.state = Badge.State.PENDING
         locked.render_attempts = 0
-        locked.save(update_fields=["render_attempts"])
+        locked.render_lease_until = None
+        locked.render_token = ""
+        locked.save(
+            update_fields=["state", "render_attempts", "render_lease_until", "render_token"]
+        )
         _log_change(locked, "retry_render", by, last_error=locked.last_error[:500])
         transaction.on_commit(lambda: enqueue_render(locked.pk))
     logger.info("badge %s: rendering retried by staff", locked.public_id)

@@ -217,8 +217,17 @@ class Badge(models.Model):
 
     @property
     def render_gave_up(self) -> bool:
-        """Pending after its last allowed render failed: it waits for staff to retry."""
-        return self.state == self.State.PENDING and self.render_attempts >= MAX_RENDER_ATTEMPTS
+        """Its last allowed render failed (pending), or died with its worker (rendering,
+        lease run out): it waits for staff to retry."""
+        if self.render_attempts < MAX_RENDER_ATTEMPTS:
+            return False
+        if self.state == self.State.PENDING:
+            return True
+        return (
+            self.state == self.State.RENDERING
+            and self.render_lease_until is not None
+            and self.render_lease_until < timezone.now()
+        )
 
     @property
     def is_expired(self) -> bool:

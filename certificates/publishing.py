@@ -78,9 +78,8 @@ def claim_for_render(badge_id: int) -> str | None:
 
 def has_given_up(badge_id: int) -> bool:
     """Whether the badge used up its render attempts (retrying would only no-op)."""
-    return Badge.objects.filter(
-        pk=badge_id, state=Badge.State.PENDING, render_attempts__gte=MAX_RENDER_ATTEMPTS
-    ).exists()
+    badge = Badge.objects.filter(pk=badge_id).first()
+    return badge is not None and badge.render_gave_up
 
 
 def has_earned(badge: Badge) -> bool:

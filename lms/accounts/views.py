@@ -92,8 +92,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "has_device": second_factor.has_confirmed_device(request.user),
+        "badges_showing_a_score": _badges_showing_a_score(request.user),
     }
     return render(request, "accounts/profile.html", context)
+
+
+def _badges_showing_a_score(user) -> list:
+    """The fellow's current badges that carry their score (issued with it: frozen)."""
+    from certificates.models import Badge
+
+    badges = Badge.objects.filter(
+        recipient=user, state__in=(Badge.State.ISSUED, Badge.State.SUSPENDED)
+    )
+    return [b for b in badges if b.snapshot.get("score_percent") is not None]
 
 
 @sensitive_post_parameters("otp_token")

@@ -12,11 +12,13 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from certificates import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
+from courses.models import CourseCompletion
 from tests.certificates.verify_support import issue_badge_now
 
 pytestmark = pytest.mark.django_db
@@ -460,3 +462,70 @@ def test_a_badge_that_used_up_its_renders_alerts_and_waits_for_staff(
     # Only a badge that gave up can be retried: now there is nothing to retry.
     again = verified_staff_client.post(f"/admin/badges/retry-render/{badge.pk}/", follow=True)
     assert "Only a badge whose rendering was given up can be retried." in again.content.decode()
+
+
+def test_a_last_render_lost_with_its_worker_is_given_up_too(
+    verified_staff_client, design, completion, caplog, django_capture_on_commit_callbacks
+):
+    """A worker killed (or timed out) during the badge's last allowed render leaves it
+    rendering, with no one to hand it back: the sweeper does, with the alert, once."""
+    badge = issue(completion)
+    Badge.objects.filter(pk=badge.pk).update(
+        state=Badge.State.RENDERING,
+        render_attempts=publishing.MAX_RENDER_ATTEMPTS,
+        render_token="dead-worker",
+        render_lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    badge.refresh_from_db()
+    assert badge.render_gave_up
+    with caplog.at_level("ERROR", logger="credence.badges"):
+        assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
+        assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
+    alerts = [r.getMessage() for r in caplog.records if "ALERT" in r.getMessage()]
+    assert len(alerts) == 1 and badge.public_id in alerts[0]
+    badge.refresh_from_db()
+    assert badge.state == Badge.State.PENDING and badge.render_gave_up and badge.last_error
+
+    with django_capture_on_commit_callbacks(execute=True):
+        verified_staff_client.post(f"/admin/badges/retry-render/{badge.pk}/")
+    badge.refresh_from_db()
+    assert badge.state == Badge.State.ISSUED and badge.render_token != "dead-worker"
+
+
+def test_the_profile_names_badges_that_still_show_a_score(
+    client, design, completion, django_capture_on_commit_callbacks
+):
+    fellow = completion.user
+    fellow.show_scores_on_badges = True
+    fellow.save()
+    badge = issue_badge_now(completion, django_capture_on_commit_callbacks)
+    client.force_login(fellow)
+    client.post(reverse("accounts:profile"), {"display_name": "Ada Lovelace"})  # opts out
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "Not shown on new badges" in html
+    assert "1 of your badges shows your score" in html
+    assert f"/badges/{badge.public_id}/" in html and "can re-issue a badge without it" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        issuance.reissue_badge(badge)  # what the course team does on request
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "of your badges show" not in html
+
+
+def test_a_badge_awarded_by_hand_without_a_score_gets_none_on_reissue(
+    design, fellow, staff_user, django_capture_on_commit_callbacks
+):
+    CourseCompletion.objects.create(
+        user=fellow,
+        course=design.course,
+        completed_at=timezone.now(),
+        module_scores=[{"module_id": 1, "title": "One", "score_percent": 61}],
+    )
+    fellow.show_scores_on_badges = True
+    fellow.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        badge = issuance.award_badge_manually(recipient=fellow, course=design.course, by=staff_user)
+    badge.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = issuance.reissue_badge(badge, by=staff_user)
+    new.refresh_from_db()
+    assert new.snapshot["score_percent"] is None
