@@ -11,7 +11,8 @@ copies only while that subscription is live: when the connection drops (Redis re
 a network fault, health checks going unanswered) the copies are thrown away and none are
 kept until it has subscribed again, so a purge is never missed silently. A copy also
 lives at most LOCAL_SECONDS and never past the badge's expiry, and a process keeps at
-most CREDENCE_LOCAL_PAGE_COPIES pages (the oldest go first).
+most CREDENCE_LOCAL_PAGE_COPIES pages and MAX_CHARS characters of them (the oldest go
+first).
 
 Only with Django's Redis cache, as in production; with any other cache, or with
 CREDENCE_LOCAL_PAGE_COPIES = 0, this layer is off and pages come from the shared cache.
@@ -34,6 +35,9 @@ CHANNEL = "credence:badge-page-purged"
 # subscription noticing (a purge whose publish failed while its cache delete succeeded).
 LOCAL_SECONDS = 60
 DEFAULT_COPIES = 2_000
+# And at most this many characters of page bodies (about 16 to 64 MB): a course's design
+# texts have no length limit, so the count alone would not bound memory.
+MAX_CHARS = 16_000_000
 # The listener pings Redis when the channel has been quiet this long, and gives the
 # connection up when nothing at all has come back for DEAD_AFTER_SECONDS.
 PING_SECONDS = 2
@@ -59,6 +63,7 @@ class _Memory:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._copies: dict[str, _Copy] = {}
+        self._chars = 0  # total length of the bodies kept
         self._live_listener: _Listener | None = None
         self._listener: _Listener | None = None
         self.epoch = 0
@@ -103,29 +108,50 @@ class _Memory:
         with self._lock:
             if token != self.epoch or self._live_listener is None:
                 return
-            limit = _copy_limit()
-            while len(self._copies) >= limit and self._copies:
-                del self._copies[next(iter(self._copies))]
+            self._drop(public_id)  # a newer page of it is here
+            limit, size = _copy_limit(), len(body)
+            if size > MAX_CHARS:
+                return
+            while self._copies and (len(self._copies) >= limit or self._chars + size > MAX_CHARS):
+                self._drop(next(iter(self._copies)))
             self._copies[public_id] = _Copy(body, fingerprint, until)
+            self._chars += size
 
     def forget(self, public_id: str) -> None:
         """Drop this process's copy at once (the purging process does not wait for its
         own message, which may never come if Redis is down)."""
         with self._lock:
-            self._copies.pop(public_id, None)
+            self._drop(public_id)
             self.epoch += 1
 
     def reset(self) -> None:
         """Forget every copy and stop listening (tests; a process after fork)."""
         with self._lock:
             listener, self._listener, self._live_listener = self._listener, None, None
-            self._copies.clear()
+            self._clear()
             self.epoch += 1
         if listener is not None and listener.pid == os.getpid():
             listener.stop()
 
     def __len__(self) -> int:
         return len(self._copies)
+
+    def _drop(self, public_id: str) -> None:  # with the lock held
+        copy = self._copies.pop(public_id, None)
+        if copy is not None:
+            self._chars -= len(copy.body)
+
+    def _clear(self) -> None:  # with the lock held
+        self._copies.clear()
+        self._chars = 0
+
+    def after_fork_in_child(self) -> None:
+        """A forked child starts afresh: the parent's listener thread does not exist
+        here, and its lock may have been held by a thread that does not either."""
+        self._lock = threading.Lock()
+        self._listener = self._live_listener = None
+        self._clear()
+        self.epoch += 1
 
     # --- the listener thread --------------------------------------------------------
 
@@ -135,18 +161,21 @@ class _Memory:
             if old is not None and old.pid == os.getpid() and old.url == url:
                 return  # another thread started it meanwhile
             # After a fork the parent's copies are not covered by any subscription here.
-            self._copies.clear()
+            self._clear()
             self._live_listener = None
             self.epoch += 1
-            self._listener = _Listener(self, url)
+            listener = self._listener = _Listener(self, url)
         if old is not None and old.pid == os.getpid():
             old.stop()
-        self._listener.start()
+        try:
+            listener.start()
+        except RuntimeError as exc:  # no thread to be had: no copies, never a failed request
+            logger.warning("badge page purges unavailable (%s); not keeping copies", exc)
 
     def went_live(self, listener: _Listener) -> None:
         with self._lock:
             if listener is self._listener:
-                self._copies.clear()
+                self._clear()
                 self.epoch += 1
                 self._live_listener = listener
 
@@ -155,13 +184,13 @@ class _Memory:
             if listener is not self._listener:
                 return  # replaced: its copies went when it was
             self._live_listener = None
-            self._copies.clear()
+            self._clear()
             self.epoch += 1
 
     def purged(self, listener: _Listener, public_id: str) -> None:
         with self._lock:
             if listener is self._listener:
-                self._copies.pop(public_id, None)
+                self._drop(public_id)
                 self.epoch += 1
 
 
@@ -253,3 +282,5 @@ def publish_purge(public_id: str) -> None:
 
 
 memory = _Memory()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=memory.after_fork_in_child)

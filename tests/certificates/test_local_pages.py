@@ -168,3 +168,30 @@ def test_no_copies_are_kept_while_the_purge_subscription_is_down(badge, client, 
         assert copy_of(badge) is not None
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_the_store_is_bounded_by_size_too(badge, redis_pages, monkeypatch):
+    from certificates.views import _keys_fingerprint
+
+    monkeypatch.setattr(local_pages, "MAX_CHARS", 25)
+    fingerprint = _keys_fingerprint()
+    for n in range(3):
+        memory.keep(f"{n}" * 24, "x" * 10, fingerprint, None, memory.token())
+    assert len(memory) == 2 and memory.get("0" * 24, fingerprint) is None
+    memory.keep("9" * 24, "y" * 26, fingerprint, None, memory.token())  # larger than it all
+    assert memory.get("9" * 24, fingerprint) is None and len(memory) == 2
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_a_forked_child_starts_without_copies_or_a_held_lock(badge, client, redis_pages):
+    page(client, badge)
+    assert len(memory) == 1
+    with memory._lock:  # another thread of the parent holds it at the moment of the fork
+        pid = os.fork()
+        if pid == 0:  # the child: must not deadlock, must not trust the parent's copies
+            fine = memory._lock.acquire(timeout=2) and len(memory) == 0
+            os._exit(0 if fine and memory._listener is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(memory) == 1  # the parent's own copies are untouched
