@@ -11,10 +11,9 @@ preview shows the lesson but never the answer key.
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import GroupPagePermission, Page
 
+from tests.certificates.test_admin_support import verified_client_for
 from tests.factories.courses import make_course_with_modules
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +32,7 @@ def courses(site_root):
 
 
 @pytest.fixture
-def editor_client(client, courses, password):
+def editor_client(courses, password):
     course_a = courses[0]
     group = Group.objects.create(name="Course A editors")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
@@ -47,12 +46,7 @@ def editor_client(client, courses, password):
     editor.is_staff = True  # the course team must use two-factor login
     editor.save()
     editor.groups.add(group)
-    device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
-    client.force_login(editor)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return verified_client_for(editor)
 
 
 def refused(response, module) -> bool:
