@@ -191,17 +191,25 @@ def test_redis_down_at_completion_then_issued_after_restart(
     assert_issued_exactly_once(fellow, fault_dirs)
 
 
-def test_worker_killed_mid_render_issues_exactly_once_after_restart(
-    client, fellow, course_with_badge, producer, start_worker, fault_dirs
-):
+def start_a_render_held_in_the_worker(client, fellow, course_with_badge, start_worker, fault_dirs):
+    """A worker, and the fellow's badge claimed by it and held mid-render (pause file)."""
     course, modules = course_with_badge
     fault_dirs["pause"].touch()
-    first = start_worker()
+    worker = start_worker()
     complete_course_through_the_site(client, fellow, course, modules[0])
     wait_for(
         lambda: Badge.objects.filter(recipient=fellow, state=Badge.State.RENDERING).exists(),
         timeout=60,
         what="the worker to claim the badge",
+    )
+    return worker
+
+
+def test_worker_killed_mid_render_issues_exactly_once_after_restart(
+    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+):
+    first = start_a_render_held_in_the_worker(
+        client, fellow, course_with_badge, start_worker, fault_dirs
     )
     first.kill()
     fault_dirs["pause"].unlink()
@@ -231,14 +239,8 @@ def test_pool_child_killed_mid_render_is_replaced_and_issues_exactly_once(
     killer would. The worker's main process survives, reports WorkerLostError and forks
     a new child; the message (acks_late, reject_on_worker_lost) comes back, and with the
     sweeper the badge is still issued exactly once."""
-    course, modules = course_with_badge
-    fault_dirs["pause"].touch()
-    worker = start_worker()
-    complete_course_through_the_site(client, fellow, course, modules[0])
-    wait_for(
-        lambda: Badge.objects.filter(recipient=fellow, state=Badge.State.RENDERING).exists(),
-        timeout=60,
-        what="the worker to claim the badge",
+    worker = start_a_render_held_in_the_worker(
+        client, fellow, course_with_badge, start_worker, fault_dirs
     )
     (child,) = pool_children(worker)
     os.kill(child, signal.SIGKILL)
