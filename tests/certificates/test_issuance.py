@@ -19,6 +19,7 @@ from certificates import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
 from courses.models import CourseCompletion
+from tests.certificates.test_rendering import reload_fonts, remove_shipped_fonts
 from tests.certificates.verify_support import issue_badge_now
 
 pytestmark = pytest.mark.django_db
@@ -364,26 +365,13 @@ def _disk_full(patch, tmp_path):
     patch.setattr(FileSystemStorage, "_save", no_space)
 
 
-def _font_missing(patch, tmp_path):
-    # fonts.css is there, the font files it names are not (a bad deploy).
-    from certificates import rendering
-
-    (tmp_path / "fonts.css").write_bytes((rendering.ASSET_DIRS["fonts"] / "fonts.css").read_bytes())
-    patch.setitem(rendering.ASSET_DIRS, "fonts", tmp_path)
-    rendering._stylesheets.cache_clear()
-    rendering.font_config.cache_clear()
-
-
 @pytest.fixture
 def fresh_fonts():
-    from certificates import rendering
-
     yield
-    rendering._stylesheets.cache_clear()
-    rendering.font_config.cache_clear()
+    reload_fonts()
 
 
-@pytest.mark.parametrize("fault", [_time_limit, _disk_full, _font_missing])
+@pytest.mark.parametrize("fault", [_time_limit, _disk_full, remove_shipped_fonts])
 def test_a_failed_render_retries_and_leaves_nothing_half_done(
     fault, client, design, completion, monkeypatch, caplog, tmp_path, fresh_fonts
 ):
@@ -433,15 +421,12 @@ def test_a_badge_that_used_up_its_renders_alerts_and_waits_for_staff(
 ):
     """THREATS F9: after its last allowed try a badge is no longer retried; an ALERT is
     logged once, the fellow is told it is delayed, and staff can retry it once fixed."""
-    from certificates import rendering
-
     badge = issue(completion)
     Badge.objects.filter(pk=badge.pk).update(render_attempts=publishing.MAX_RENDER_ATTEMPTS - 1)
     with monkeypatch.context() as patch, caplog.at_level("ERROR", logger="credence.badges"):
-        _font_missing(patch, tmp_path)
+        remove_shipped_fonts(patch, tmp_path)
         assert render_badge_task.apply(args=[badge.pk]).get() == "gave-up"
-    rendering._stylesheets.cache_clear()  # the fonts are back for the retry below
-    rendering.font_config.cache_clear()
+    reload_fonts()  # the fonts are back for the retry below
     alerts = [r.getMessage() for r in caplog.records if "ALERT" in r.getMessage()]
     assert len(alerts) == 1 and badge.public_id in alerts[0] and "missing" in alerts[0]
     badge.refresh_from_db()

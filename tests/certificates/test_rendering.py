@@ -387,13 +387,22 @@ def test_relative_url_in_the_template_fails_the_render(monkeypatch):
         render_badge_pdf(snap(artwork_path="badges/art.png"))
 
 
-def test_missing_shipped_font_fails_the_render(monkeypatch, tmp_path):
-    # fonts.css is there, the font files it names are not.
-    (tmp_path / "fonts.css").write_bytes((rendering.ASSET_DIRS["fonts"] / "fonts.css").read_bytes())
-    monkeypatch.setitem(rendering.ASSET_DIRS, "fonts", tmp_path)
-    # Fonts load once per process, so start as a fresh worker process would.
+def reload_fonts() -> None:
+    """Fonts load once per process: forget them, as a fresh worker process would start."""
     rendering._stylesheets.cache_clear()
     rendering.font_config.cache_clear()
+
+
+def remove_shipped_fonts(patch, tmp_path) -> None:
+    """A bad deploy: fonts.css is there, the font files it names are not. `patch` is a
+    monkeypatch (or its context); reload_fonts() once it is undone."""
+    (tmp_path / "fonts.css").write_bytes((rendering.ASSET_DIRS["fonts"] / "fonts.css").read_bytes())
+    patch.setitem(rendering.ASSET_DIRS, "fonts", tmp_path)
+    reload_fonts()
+
+
+def test_missing_shipped_font_fails_the_render(monkeypatch, tmp_path):
+    remove_shipped_fonts(monkeypatch, tmp_path)
     try:
         # An ordinary exception by the time it leaves the renderer (WeasyPrint's own is a
         # BaseException), so the task's handlers see it.
@@ -401,8 +410,7 @@ def test_missing_shipped_font_fails_the_render(monkeypatch, tmp_path):
             render_badge_pdf(snap())
     finally:
         monkeypatch.undo()
-        rendering._stylesheets.cache_clear()
-        rendering.font_config.cache_clear()
+        reload_fonts()
 
 
 # --- Admin-uploaded images from storage ---------------------------------------
