@@ -128,8 +128,7 @@ class _Memory:
         """Forget every copy and stop listening (tests; a process after fork)."""
         with self._lock:
             listener, self._listener, self._live_listener = self._listener, None, None
-            self._clear()
-            self.epoch += 1
+            self._throw_away_all()
         if listener is not None and listener.pid == os.getpid():
             listener.stop()
 
@@ -141,17 +140,18 @@ class _Memory:
         if copy is not None:
             self._chars -= len(copy.body)
 
-    def _clear(self) -> None:  # with the lock held
+    def _throw_away_all(self) -> None:  # with the lock held
+        """Drop every copy and move the epoch, so no page read before now is kept."""
         self._copies.clear()
         self._chars = 0
+        self.epoch += 1
 
     def after_fork_in_child(self) -> None:
         """A forked child starts afresh: the parent's listener thread does not exist
         here, and its lock may have been held by a thread that does not either."""
         self._lock = threading.Lock()
         self._listener = self._live_listener = None
-        self._clear()
-        self.epoch += 1
+        self._throw_away_all()
 
     # --- the listener thread --------------------------------------------------------
 
@@ -160,10 +160,9 @@ class _Memory:
             old = self._listener
             if old is not None and old.pid == os.getpid() and old.url == url:
                 return  # another thread started it meanwhile
-            # After a fork the parent's copies are not covered by any subscription here.
-            self._clear()
+            # A new subscription (first use, or the cache moved): no copy is covered yet.
+            self._throw_away_all()
             self._live_listener = None
-            self.epoch += 1
             listener = self._listener = _Listener(self, url)
         if old is not None and old.pid == os.getpid():
             old.stop()
@@ -175,8 +174,7 @@ class _Memory:
     def went_live(self, listener: _Listener) -> None:
         with self._lock:
             if listener is self._listener:
-                self._clear()
-                self.epoch += 1
+                self._throw_away_all()
                 self._live_listener = listener
 
     def went_dead(self, listener: _Listener) -> None:
@@ -184,8 +182,7 @@ class _Memory:
             if listener is not self._listener:
                 return  # replaced: its copies went when it was
             self._live_listener = None
-            self._clear()
-            self.epoch += 1
+            self._throw_away_all()
 
     def purged(self, listener: _Listener, public_id: str) -> None:
         with self._lock:
