@@ -2,9 +2,12 @@
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from lms.site_url import scheme_and_domain
+
+from .mail_throttle import claim_account_email
 from .models import normalize_email_address
 from .names import MAX_DISPLAY_NAME_LENGTH, clean_display_name
 
@@ -81,6 +84,43 @@ class SignupForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class SiteURLPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the link on SITE_URL and the account e-mail throttle.
+
+    Django builds the link from the request's Host header unless given a domain; that
+    header is the client's to choose (THREATS A10). Over the throttle the e-mail is not
+    sent, and the page says the same as when it is (A9).
+    """
+
+    request = None
+
+    def save(self, **kwargs):
+        scheme, domain = scheme_and_domain()
+        kwargs.update(domain_override=domain, use_https=scheme == "https")
+        self.request = kwargs.get("request")
+        return super().save(**kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        if not claim_account_email(self.request, to_email, kind="password_reset"):
+            return
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name=html_email_template_name,
+        )
 
 
 class ProfileForm(forms.ModelForm):

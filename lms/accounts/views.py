@@ -25,6 +25,7 @@ from .forms import (
     ProfileForm,
     RemoveDevicesForm,
     SignupForm,
+    SiteURLPasswordResetForm,
 )
 from .models import User
 from .sessions import OTP_PENDING_SESSION_KEY, clear_otp_pending
@@ -226,8 +227,10 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
 
 
 # Password reset: Django's views with our templates. post_reset_login stays False so
-# a reset link never logs anyone in, let alone past the second factor.
+# a reset link never logs anyone in, let alone past the second factor. The form puts the
+# link on SITE_URL and throttles the e-mails.
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=SiteURLPasswordResetForm,
     template_name="accounts/password_reset_form.html",
     email_template_name="accounts/password_reset_email.txt",
     subject_template_name="accounts/password_reset_subject.txt",
