@@ -46,9 +46,21 @@ class DisplayNameField(forms.CharField):
 
 
 class SignupForm(forms.Form):
+    """Step one of sign-up: only the address. Whether it is registered is never a form
+    error (that would tell anyone); lms.accounts.signup e-mails the owner instead."""
+
     email = forms.EmailField(
         label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_email(self) -> str:
+        return normalize_email_address(self.cleaned_data["email"])
+
+
+class FinishSignupForm(forms.Form):
+    """Step two, reached from the e-mailed link: the certificate name and a password."""
+
     display_name = DisplayNameField()
     password1 = forms.CharField(
         label="Password",
@@ -62,15 +74,9 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean_email(self) -> str:
-        email = normalize_email_address(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "An account with this e-mail address already exists. Log in or reset "
-                "your password instead.",
-                code="duplicate_email",
-            )
-        return email
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
@@ -78,7 +84,7 @@ class SignupForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords do not match.")
         elif p1:
-            probe = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name"))
+            probe = User(email=self.email, display_name=cleaned.get("display_name"))
             try:
                 password_validation.validate_password(p1, probe)
             except ValidationError as exc:
