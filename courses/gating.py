@@ -12,7 +12,8 @@ The rule:
 - a module needs an enrolment in its (open) course;
 - a module opens when every earlier module that has a quiz is passed, unless its author
   marked it free to open; a module without a quiz never holds the next one back;
-- editors of the page see everything (they author it).
+- editors of the page see everything (they author it), once their second factor is
+  verified in this session; until then they are fellows.
 """
 
 from __future__ import annotations
@@ -233,8 +234,14 @@ def module_refs(course, request=None, *, with_urls: bool = True) -> list[PageRef
 
 
 def is_editor_of(user, page) -> bool:
-    """Editors preview and read every module. Fellows are never staff, so no query for them."""
+    """Editors preview and read every module, once they have passed their second factor in
+    this session (THREATS G8): with a password alone they are fellows here, as the admin
+    would not let them in either. Fellows are never staff, so no query for them."""
+    from lms.accounts.otp_policy import has_verified_second_factor
+
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return False
+    if not has_verified_second_factor(user):
         return False
     return page.permissions_for_user(user).can_edit()
 

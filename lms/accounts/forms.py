@@ -2,9 +2,12 @@
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from lms.site_url import scheme_and_domain
+
+from .mail_throttle import claim_account_email
 from .models import normalize_email_address
 from .names import MAX_DISPLAY_NAME_LENGTH, clean_display_name
 
@@ -43,9 +46,21 @@ class DisplayNameField(forms.CharField):
 
 
 class SignupForm(forms.Form):
+    """Step one of sign-up: only the address. Whether it is registered is never a form
+    error (that would tell anyone); lms.accounts.signup e-mails the owner instead."""
+
     email = forms.EmailField(
         label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_email(self) -> str:
+        return normalize_email_address(self.cleaned_data["email"])
+
+
+class FinishSignupForm(forms.Form):
+    """Step two, reached from the e-mailed link: the certificate name and a password."""
+
     display_name = DisplayNameField()
     password1 = forms.CharField(
         label="Password",
@@ -59,15 +74,9 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean_email(self) -> str:
-        email = normalize_email_address(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "An account with this e-mail address already exists. Log in or reset "
-                "your password instead.",
-                code="duplicate_email",
-            )
-        return email
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
@@ -75,12 +84,49 @@ class SignupForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords do not match.")
         elif p1:
-            probe = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name"))
+            probe = User(email=self.email, display_name=cleaned.get("display_name"))
             try:
                 password_validation.validate_password(p1, probe)
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class SiteURLPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the link on SITE_URL and the account e-mail throttle.
+
+    Django builds the link from the request's Host header unless given a domain; that
+    header is the client's to choose (THREATS A10). Over the throttle the e-mail is not
+    sent, and the page says the same as when it is (A9).
+    """
+
+    request = None
+
+    def save(self, **kwargs):
+        scheme, domain = scheme_and_domain()
+        kwargs.update(domain_override=domain, use_https=scheme == "https")
+        self.request = kwargs.get("request")
+        return super().save(**kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        if not claim_account_email(self.request, to_email, kind="password_reset"):
+            return
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name=html_email_template_name,
+        )
 
 
 class ProfileForm(forms.ModelForm):

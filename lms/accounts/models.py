@@ -104,3 +104,24 @@ class AccountErasure(models.Model):
 
     def __str__(self) -> str:
         return f"Account erased {self.erased_at:%Y-%m-%d %H:%M} ({self.badges_withdrawn} badges)"
+
+
+class AccountEmailSent(models.Model):
+    """One account e-mail (password reset, sign-up) sent in the last hour, so that
+    mail_throttle can count them per address and per client. Rows older than the window
+    are deleted as new ones are written; the address is kept only as a keyed digest."""
+
+    kind = models.CharField(max_length=20)
+    address_digest = models.CharField(max_length=64)
+    client = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address_digest", "sent_at"], name="accounts_mail_address_idx"),
+            models.Index(fields=["client", "sent_at"], name="accounts_mail_client_idx"),
+            models.Index(fields=["sent_at"], name="accounts_mail_sent_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail at {self.sent_at:%Y-%m-%d %H:%M}"

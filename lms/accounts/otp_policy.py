@@ -26,6 +26,21 @@ def is_admin_path(path: str) -> bool:
     return path.startswith(ADMIN_PATH_PREFIXES)
 
 
+def has_verified_second_factor(user) -> bool:
+    """True when `user` passed a second factor in this session (django-otp's is_verified).
+
+    The one test for staff rights anywhere: the admin, its documents, and on the public
+    site an editor's view of locked modules, their JSON and their quizzes. Without it a
+    staff member is treated exactly as a fellow, so a stolen password alone opens
+    nothing a fellow could not open. A user object that did not come through
+    OTPMiddleware (no is_verified) is never verified.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified())
+
+
 def required_otp_step(
     user, path: str, *, otp_pending: bool, has_device: Callable[[], bool]
 ) -> str | None:
@@ -43,7 +58,7 @@ def required_otp_step(
     """
     if not getattr(user, "is_authenticated", False):
         return None
-    if user.is_verified():
+    if has_verified_second_factor(user):
         return None
     if is_admin_path(path):
         return VERIFY if has_device() else ENROL

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -16,17 +15,19 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from . import second_factor
+from . import signup as signup_flow
 from .erasure import ErasureRefused, ErasureUnavailable, erase_account, why_not_erasable
 from .forms import (
     CodeForm,
     EmailAuthenticationForm,
     EnrolForm,
     EraseAccountForm,
+    FinishSignupForm,
     ProfileForm,
     RemoveDevicesForm,
     SignupForm,
+    SiteURLPasswordResetForm,
 )
-from .models import User
 from .sessions import OTP_PENDING_SESSION_KEY, clear_otp_pending
 
 
@@ -56,30 +57,50 @@ class LoginView(auth_views.LoginView):
         return url
 
 
-@sensitive_post_parameters("password1", "password2")
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one: an address. The answer is the same whether or not it has an account."""
     if request.user.is_authenticated:
         return redirect("accounts:profile")
-    form = SignupForm(request.POST or None)
+    initial = {"next": request.GET.get("next", "")}
+    form = SignupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        signup_flow.start_signup(request, form.cleaned_data["email"], form.cleaned_data["next"])
+        return redirect("accounts:signup_sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, from the e-mailed link: a name and a password make the account."""
+    claim = signup_flow.read_token(token)
+    if claim is None:
+        return render(request, "accounts/signup_link_invalid.html", status=400)
+    if signup_flow.is_registered(claim.email):
+        return render(
+            request, "accounts/signup_link_invalid.html", {"registered": True}, status=400
+        )
+    form = FinishSignupForm(request.POST or None, email=claim.email)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email=data["email"],
-                    password=data["password1"],
-                    display_name=data["display_name"],
-                )
-        except IntegrityError:
-            # Two sign-ups for one address at once: the constraint decides, the loser
-            # gets the same message as a sequential duplicate.
-            form.add_error("email", "An account with this e-mail address already exists.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to Credence. Your account is ready.")
-            return redirect(_safe_next(request, reverse("accounts:profile")))
-    return render(request, "accounts/signup.html", {"form": form})
+            user = signup_flow.complete_signup(
+                claim, display_name=data["display_name"], password=data["password1"]
+            )
+        except signup_flow.AlreadyRegistered:
+            context = {"registered": True}
+            return render(request, "accounts/signup_link_invalid.html", context, status=400)
+        if request.user.is_authenticated:
+            logout(request)  # someone else's session in this browser
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Credence. Your account is ready.")
+        return redirect(claim.next_url or reverse("accounts:profile"))
+    return render(request, "accounts/signup_finish.html", {"form": form, "email": claim.email})
 
 
 @login_required
@@ -226,8 +247,10 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
 
 
 # Password reset: Django's views with our templates. post_reset_login stays False so
-# a reset link never logs anyone in, let alone past the second factor.
+# a reset link never logs anyone in, let alone past the second factor. The form puts the
+# link on SITE_URL and throttles the e-mails.
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=SiteURLPasswordResetForm,
     template_name="accounts/password_reset_form.html",
     email_template_name="accounts/password_reset_email.txt",
     subject_template_name="accounts/password_reset_subject.txt",

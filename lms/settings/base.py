@@ -131,6 +131,11 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And a client (address) after 20 failures across any accounts in the same cool-off:
+# one password sprayed over many accounts is stopped too (THREATS A9). Higher than the
+# per-account limit, so a classroom behind one NAT is not locked out by a few typos.
+AXES_HANDLER = "lms.accounts.throttling.PerClientLockoutHandler"
+CREDENCE_LOGIN_FAILURES_PER_CLIENT = env.int("DJANGO_LOGIN_FAILURES_PER_CLIENT", default=20)
 # Login forms authenticate with the key "username", not USERNAME_FIELD ("email"):
 # without this axes records every failure for username None and never locks the pair.
 AXES_USERNAME_CALLABLE = "lms.accounts.throttling.axes_username"

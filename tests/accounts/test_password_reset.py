@@ -49,3 +49,18 @@ def test_reset_for_an_unknown_address_reveals_nothing(client, db):
     response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_the_emailed_link_is_on_site_url_whatever_the_host_header(client, fellow, settings):
+    """THREATS A10: 127.0.0.1 is an allowed host and ALLOWED_HOSTS ignores the port, so
+    this request is served; its Host header must still not reach the e-mail."""
+    settings.SITE_URL = "https://learn.example.org"
+    response = client.post(
+        "/accounts/password-reset/", {"email": fellow.email}, HTTP_HOST="127.0.0.1:6666"
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    links = re.findall(r"\w+://\S+", mail.outbox[0].body)
+    assert links
+    assert all(link.startswith("https://learn.example.org/accounts/reset/") for link in links)
+    assert "6666" not in mail.outbox[0].body and "127.0.0.1" not in mail.outbox[0].body

@@ -15,10 +15,12 @@ def attempt(client, email, password, **headers):
     return client.post(LOGIN_URL, {"username": email, "password": password}, **headers)
 
 
-def test_settings_are_finite_and_per_username_and_ip():
+def test_settings_are_finite_and_per_username_and_ip_and_per_client():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME == 0.25
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "lms.accounts.throttling.PerClientLockoutHandler"
+    assert settings.CREDENCE_LOGIN_FAILURES_PER_CLIENT == 20
 
 
 def test_sixth_attempt_is_locked_out_even_with_the_right_password(client, fellow, password):
@@ -109,3 +111,49 @@ def test_behind_our_load_balancer_one_attacker_does_not_lock_the_fellow_out(
         # ...while the fellow, at home behind the same balancer, logs in.
         fellow_home = {**via_balancer, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
         assert attempt(client, fellow.email, password, **fellow_home).status_code == 302
+
+
+def test_one_password_sprayed_across_accounts_from_one_client_is_locked(client, password, db):
+    """THREATS A9: one wrong password against 30 accounts from one client. The per-account
+    limit never trips; the per-client limit does, while a fellow elsewhere logs in."""
+    from django.contrib.auth import get_user_model
+
+    from lms.accounts.throttling import per_client_failure_limit
+
+    users = [
+        get_user_model().objects.create_user(
+            email=f"fellow{i}@example.org", password=password, display_name=f"F {i}"
+        )
+        for i in range(30)
+    ]
+    sprayer = {"REMOTE_ADDR": "203.0.113.66"}
+    with time_machine.travel(NOW, tick=False) as traveller:
+        statuses = [attempt(client, u.email, "Winter2026!", **sprayer).status_code for u in users]
+        limit = per_client_failure_limit()
+        assert statuses[:limit] == [200] * limit
+        assert statuses[limit:] == [429] * (30 - limit)
+        # Locked even where the password is right: the client learns nothing more.
+        assert attempt(client, users[-1].email, password, **sprayer).status_code == 429
+        assert "_auth_user_id" not in client.session
+        # A fellow at home (another address) logs in to a sprayed account as usual.
+        home = attempt(client, users[0].email, password, REMOTE_ADDR="198.51.100.7")
+        assert home.status_code == 302
+        client.logout()
+        # The lock is finite, like the per-account one.
+        traveller.shift(timedelta(minutes=16))
+        assert attempt(client, users[-1].email, password, **sprayer).status_code == 302
+
+
+def test_a_few_typos_on_several_accounts_from_one_network_lock_nobody(client, password, db):
+    """A classroom behind one address: each fellow mistypes twice, then logs in."""
+    from django.contrib.auth import get_user_model
+
+    emails = [f"pupil{i}@example.org" for i in range(8)]
+    for email in emails:
+        get_user_model().objects.create_user(email=email, password=password, display_name="P")
+    with time_machine.travel(NOW, tick=False):
+        for email in emails:
+            attempt(client, email, "typo one")
+            attempt(client, email, "typo two")
+            assert attempt(client, email, password).status_code == 302
+            client.logout()
