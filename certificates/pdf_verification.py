@@ -101,6 +101,8 @@ class InflationBudget:
 
     def __init__(self, total_bytes: int = MAX_INFLATED_BYTES) -> None:
         self.remaining = total_bytes
+        # Whether a file was refused for its size: the upload's refusal then says so.
+        self.refused_oversized = False
 
     def inflate(self, compressed: bytes, limit: int) -> bytes:
         """`compressed` (zlib, /FlateDecode) inflated, if it fits in `limit` and the budget.
@@ -115,6 +117,7 @@ class InflationBudget:
             raise _NotACredential("damaged compressed data") from None
         self.remaining -= min(len(inflated), allowed)
         if len(inflated) > allowed and allowed == limit:
+            self.refused_oversized = True
             raise _NotACredential("inflates past the size of any credential")
         if len(inflated) > allowed:
             raise UnreadableUpload(
@@ -223,6 +226,7 @@ def _stream_contents(stream: Any, budget: InflationBudget, resolve: _Resolver) -
     if filters == []:
         data = _raw_stream_bytes(stream)
         if len(data) > MAX_CREDENTIAL_BYTES:
+            budget.refused_oversized = True
             raise _NotACredential("larger than any credential")
         return data
     # Our badges, and every tool we know, store a JSON attachment with /FlateDecode and
@@ -232,11 +236,9 @@ def _stream_contents(stream: Any, budget: InflationBudget, resolve: _Resolver) -
     return budget.inflate(_raw_stream_bytes(stream), MAX_CREDENTIAL_BYTES)
 
 
-def _candidate_contents(reader: Any) -> Iterator[bytes]:
+def _candidate_contents(reader: Any, budget: InflationBudget) -> Iterator[bytes]:
     """The contents of the embedded files that may be the credential, ours first."""
-
     resolve = _Resolver(reader)
-    budget = InflationBudget()
     named = []
     for name, spec_ref in _embedded_file_specs(reader, resolve):
         spec = resolve(spec_ref)
@@ -261,6 +263,7 @@ def credential_from_pdf(data: bytes) -> dict:
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError
 
+    budget = InflationBudget()
     try:
         with apply_configuration(**PYPDF_LIMITS):
             reader = PdfReader(
@@ -268,7 +271,7 @@ def credential_from_pdf(data: bytes) -> dict:
             )
             if reader.is_encrypted:
                 raise UnreadableUpload("This PDF is encrypted; badge PDFs never are.")
-            for contents in _candidate_contents(reader):
+            for contents in _candidate_contents(reader, budget):
                 try:
                     credential = _parsed_credential(contents)
                 except UnreadableUpload:
@@ -284,6 +287,11 @@ def credential_from_pdf(data: bytes) -> dict:
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types for broken files
         logger.info("unreadable PDF upload: %r", exc)
         raise UnreadableUpload("This PDF could not be read: it is damaged or not a PDF.") from None
+    if budget.refused_oversized:
+        raise UnreadableUpload(
+            "The file embedded in this PDF as its credential is far larger than a badge "
+            f"credential (over {MAX_CREDENTIAL_BYTES // 1024} KB); it was not issued here."
+        )
     raise UnreadableUpload(NO_CREDENTIAL)
 
 
