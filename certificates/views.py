@@ -414,8 +414,8 @@ def did_document(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_upload(request: HttpRequest) -> HttpResponse:
     """Upload a badge PDF or credential JSON and see whether it is genuine and still valid."""
-    from certificates.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
-    from certificates.pdf_verification import verify_upload as check_file
+    from certificates.pdf_verification import MAX_UPLOAD_BYTES
+    from certificates.upload_slots import RETRY_AFTER_SECONDS, NoUploadSlot, upload_slot
 
     context: dict = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
     if request.method == "GET":
@@ -423,10 +423,36 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     limited = _too_many(request)
     if limited:
         return limited
-    status = 200
+    try:
+        # The slot is taken before the body is parsed: reading it is part of the work.
+        with upload_slot():
+            status = _check_uploaded_file(request, context)
+    except NoUploadSlot:
+        context["error"] = (
+            "Many badges are being checked right now. "
+            f"Please try again in {RETRY_AFTER_SECONDS} seconds."
+        )
+        response = render(request, "certificates/verify.html", context, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return _public_headers(response)
+    return _public_headers(render(request, "certificates/verify.html", context, status=status))
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # the multipart parser refuses a body it cannot measure
+
+
+def _check_uploaded_file(request: HttpRequest, context: dict) -> int:
+    """Fill `context` with the verdict or the reason the file was refused; the status."""
+    from certificates.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
+    from certificates.pdf_verification import verify_upload as check_file
+
     try:
         # Refuse an oversized body before parsing it.
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+        if _declared_length(request) > MAX_UPLOAD_BYTES + 64 * 1024:
             raise UnreadableUpload(f"The file is larger than {context['max_mb']} MB.")
         upload = request.FILES.get("file")
         if upload is None:
@@ -437,11 +463,11 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
         context["filename"] = upload.name[:200]
     except UnreadableUpload as error:
         context["error"] = str(error)
-        status = 400
+        return 400
     except MultiPartParserError:
         context["error"] = "The upload could not be read. Please choose the file again."
-        status = 400
-    return _public_headers(render(request, "certificates/verify.html", context, status=status))
+        return 400
+    return 200
 
 
 # --- the fellow's own list, and the catch-all -------------------------------------------

@@ -150,6 +150,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # balancer's address: five wrong passwords from anyone would lock a fellow out everywhere.
 CREDENCE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "lms.client_ip.client_ip"
+# Uploads to /verify/ checked at once per process (certificates/upload_slots.py); the rest
+# are answered 503 with Retry-After at once, so a few uploads cannot starve fellows' pages.
+CREDENCE_UPLOAD_CONCURRENCY = env.int("DJANGO_UPLOAD_CONCURRENCY", default=2)
 
 # django-otp
 OTP_TOTP_ISSUER = "Credence"
