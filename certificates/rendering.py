@@ -347,14 +347,17 @@ class _ErrorCollector(logging.Handler):
 class ActualTextFinisher:
     """Gives the marked content of the name (and course title) its exact text as /ActualText.
 
-    The glyphs of a right-to-left or conjunct-forming name are laid out in visual order,
-    some of them stand for several characters, and extractors rebuild the text from
-    glyph positions: pdftotext read "محمد عبد الله" as "محمد عبد اهلل" and split
-    "देवनागरी" after its first syllable. /ActualText on the marked-content sequence
-    (ISO 32000-1 14.9.4) replaces all that guessing with the text as issued, for
-    extractors, copy and paste, search and the screen readers that the PDF/A-3a tagging
-    is for. Runs as WeasyPrint's write_pdf finisher, before the PDF is serialised, hashed
-    or signed. `texts` maps a structure type (H1) to the text of its only element.
+    Extractors rebuild text from glyph positions, and a conjunct or a combining mark sits
+    where they guess a word break: pdftotext read "देवनागरी" as "दे वनागरी". /ActualText on
+    the marked-content sequence (ISO 32000-1, 14.9.4) states the text as issued, for
+    extractors, copy and paste, search and screen readers. It runs as WeasyPrint's public
+    write_pdf finisher, before the PDF is serialised, so hashing and signing see it.
+
+    Right-to-left text gets none: poppler lays ActualText out left to right and then
+    reverses right-to-left runs as if they were drawn, printing the name backwards. Such a
+    name extracts exactly from its glyphs instead, which the stylesheet keeps one glyph per
+    letter (no optional ligatures) in one run of its script's font. `texts` maps a
+    structure type ("H1") to the text of its only element on the page.
     """
 
     def __init__(self, texts: dict[str, str]) -> None:
@@ -364,7 +367,7 @@ class ActualTextFinisher:
     def __call__(self, document, pdf: pydyf.PDF) -> None:
         by_reference = {obj.reference: obj for obj in pdf.objects if isinstance(obj, pydyf.Object)}
         for tag, text in self.texts.items():
-            if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+            if any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
                 continue
             elements = [
                 obj
