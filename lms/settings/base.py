@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # After OTPMiddleware: it reads request.user.is_verified().
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
+    # After it: only verified staff reach an admin view, or this check.
+    "lms.middleware.AdminObjectIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lms.middleware.EditorRedirectMiddleware",
     # Last, as django-axes asks: it turns lockouts into a 429 page.
