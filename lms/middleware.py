@@ -1,7 +1,9 @@
-"""Project middleware: editor redirects, and a guard that turns an admin URL's
-impossible object id into a 404."""
+"""Project middleware: editor redirects, the Content-Security-Policy per area, and a
+guard that turns an admin URL's impossible object id into a 404."""
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -21,6 +23,22 @@ class EditorRedirectMiddleware(RedirectMiddleware):
         if request.path.startswith(NO_REDIRECT_LOOKUP_PREFIXES):
             return response
         return super().process_response(request, response)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware: CONTENT_SECURITY_POLICY for the site, and
+    CREDENCE_ADMIN_CONTENT_SECURITY_POLICY for the Wagtail admin, whose own inline
+    scripts need 'unsafe-inline' (see the settings). `get_policy_parts` is the method
+    django-csp documents for this."""
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and is_admin_path(request.path_info):
+            parts.config = settings.CREDENCE_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+            parts.update = parts.replace = None
+            # A nonce in script-src would make browsers ignore 'unsafe-inline'.
+            parts.nonce = None
+        return parts
 
 
 # The URL parameters in which Wagtail's admin views take an object's key.
