@@ -106,7 +106,7 @@ def test_full_flow_pass_opens_next_module_and_completes(client, enrolled, course
     assert CourseCompletion.objects.filter(user=enrolled, course=course).count() == 1
     dashboard = client.get(reverse("courses:dashboard")).content.decode()
     assert course.title in dashboard and "Completed" in dashboard
-    assert 'style="width:100%"' in dashboard
+    assert '<progress class="progress" max="100" value="100"' in dashboard
 
 
 def test_failed_attempt_lists_sections_to_review(client, enrolled, course_two):
