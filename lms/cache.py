@@ -67,7 +67,7 @@ class RedisOutage:
             self.retry_at = now + self.retry_seconds
         if started:
             logger.warning(
-                "cache at %s unavailable (%s: %s); answering misses until it is back",
+                "cache at %s unavailable (%s: %s); answering misses meanwhile",
                 self.location,
                 type(exc).__name__,
                 exc,
@@ -80,7 +80,7 @@ class RedisOutage:
             since, self.since = self.since, None
         if since is not None:
             logger.warning(
-                "cache at %s is back after %.1f s", self.location, time.monotonic() - since
+                "cache at %s reachable again after %.1f s", self.location, time.monotonic() - since
             )
 
 
