@@ -18,6 +18,7 @@ OPTIONS: redis-py's connection options (short socket timeouts by default), plus
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -90,7 +91,8 @@ _outages_lock = threading.Lock()
 
 def outage_for(server: str | list[str], retry_seconds: float) -> RedisOutage:
     """The process-wide outage record of the Redis at `server` (a URL or a list of them)."""
-    servers = [server] if isinstance(server, str) else list(server)
+    # The forms RedisCache accepts: one URL, URLs separated by ";" or ",", or a list.
+    servers = re.split("[;,]", server) if isinstance(server, str) else list(server)
     # Host and port only: a URL may carry a password, and logs must not.
     location = ",".join(
         f"{parts.hostname}:{parts.port or 6379}" for parts in map(urlsplit, servers)
@@ -132,8 +134,9 @@ class FailSoftRedisCache(RedisCache):
         return self.attempt(False, super().has_key, key, version=version)
 
     def get_or_set(self, key, default, timeout=DEFAULT_TIMEOUT, version=None):
-        # BaseCache's sequence (get, add, get again so racing callers agree on one
-        # value), written here so an outage at any step yields the computed value.
+        # BaseCache's sequence (get; on a miss compute, add, and read back so racing
+        # callers agree on one value), skipping the read-back when our add stored it,
+        # so an outage at any step yields the computed value at the cost of one call.
         missing = object()
         value = self.get(key, missing, version=version)
         if value is not missing:
