@@ -201,7 +201,9 @@ REDIS_URL = env("REDIS_URL", default=None)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering misses instead of raising while Redis is
+            # down: the cache is an optimisation, never a reason for a 500 (THREATS F10).
+            "BACKEND": "lms.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             # A Redis outage must not hang a web request.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -227,6 +229,9 @@ WAGTAIL_I18N_ENABLED = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Security ---------------------------------------------------------------
+# Sessions live in the database, never in the cache: a Redis outage must not sign
+# every fellow out or lose a quiz in progress (THREATS F10; tests/lms/test_redis_outage.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
