@@ -5,7 +5,9 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import override_settings
 from wagtail.images import get_image_model
+from wagtail.models import Site
 
 from certificates.models import Badge, BadgeDesign
 from courses.demo import COURSES
@@ -88,3 +90,21 @@ def test_a_design_edited_by_hand_is_restored_with_one_new_version(db):
     assert design.signatory_name == COURSES[0].badge.signatory_name
     assert design.template_version == version + 1
     assert "Badge designs: 0 created, 1 updated, 1 unchanged" in output
+
+
+def test_load_demo_prints_and_uses_the_address_it_is_served_at(
+    django_capture_on_commit_callbacks,
+):
+    # What `make run PORT=8123` gives the development settings (see tests/lms).
+    with override_settings(SITE_URL="http://127.0.0.1:8123"):
+        output = run_load_demo()
+        site = Site.objects.get(is_default_site=True)
+        fellow = get_user_model().objects.get(email=FELLOW_EMAIL)
+        with django_capture_on_commit_callbacks(execute=True):
+            complete_course(fellow, CoursePage.objects.get(slug=COURSES[0].slug))
+    assert "Open http://127.0.0.1:8123/ and log in." in output
+    assert "Demo curriculum at http://127.0.0.1:8123/" in output
+    assert (site.hostname, site.port) == ("127.0.0.1", 8123)
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.snapshot["verify_url"].startswith("http://127.0.0.1:8123/badges/")
+    assert badge.credential["id"].startswith("http://127.0.0.1:8123/badges/")
