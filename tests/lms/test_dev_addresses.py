@@ -27,12 +27,12 @@ def dev_site_url(*, argv: list[str] | None = None, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_dev_links_default_to_port_8000():
+def test_dev_links_follow_the_port_variable_unless_site_url_is_set():
     assert dev_site_url() == "http://127.0.0.1:8000"
-
-
-def test_dev_links_follow_the_port_variable():
     assert dev_site_url(PORT="8123") == "http://127.0.0.1:8123"
+    assert dev_site_url(PORT="8123", SITE_URL="https://lms.example.org/") == (
+        "https://lms.example.org"
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,19 +41,11 @@ def test_dev_links_follow_the_port_variable():
         (["manage.py", "runserver", "127.0.0.1:8124"], "http://127.0.0.1:8124"),
         (["manage.py", "runserver", "--noreload", "8125"], "http://127.0.0.1:8125"),
         (["manage.py", "runserver", "[::1]:8126"], "http://127.0.0.1:8126"),
-        (["manage.py", "runserver"], "http://127.0.0.1:8000"),
     ],
 )
 def test_dev_links_follow_the_port_runserver_serves(argv, expected):
     # The autoreloader's child gets the same argv, so it agrees with its parent.
     assert dev_site_url(argv=argv, PORT="9999") == expected
-
-
-def test_an_explicit_site_url_wins():
-    assert (
-        dev_site_url(argv=["manage.py", "runserver", "8124"], SITE_URL="https://lms.example.org/")
-        == "https://lms.example.org"
-    )
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
