@@ -141,6 +141,30 @@ def request_badge_for_completion(completion) -> Badge | None:
     )
 
 
+def issue_badges_for_past_completions(course, *, by=None) -> int:
+    """Issue a badge to every fellow who completed `course` and holds none for it (for a
+    design added after they finished). Returns how many badges were created.
+
+    Exactly once each: fellows holding a badge in any state are skipped (a revoked badge
+    is never re-awarded this way), and issue_badge's unique constraint decides between
+    two runs racing for the same fellow. Each fellow gets their own transaction, so a
+    failure part-way keeps the badges already issued and a second run carries on.
+    """
+    from certificates.coverage import completions_without_badge
+
+    if not BadgeDesign.objects.filter(course=course).exists():
+        raise IssuanceError("This course has no badge design yet.")
+    created = 0
+    for completion in completions_without_badge(course).iterator(chunk_size=500):
+        with transaction.atomic():
+            badge = request_badge_for_completion(completion)
+            if badge is not None and getattr(badge, "just_created", False):
+                _log_change(badge, "backfill", by)
+                created += 1
+    logger.info("issued %d badges for past completions of course %s", created, course.pk)
+    return created
+
+
 def _score_for_reissue(old: Badge) -> int | None:
     """The score the replacement may show: the old badge's, or, when the old badge left it
     off (the fellow had not opted in then), the one their course completion recorded."""

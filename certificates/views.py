@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates import local_pages, ratelimit, status_publishing
+from certificates.coverage import awaited_badges_of
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
@@ -487,7 +488,10 @@ def my_badges(request: HttpRequest) -> HttpResponse:
         }
         for badge in badges
     ]
-    return render(request, "certificates/my_badges.html", {"rows": rows})
+    # A completed course without a badge is the course team's to fix, not the fellow's:
+    # never tell them to finish a course they finished.
+    awaited = awaited_badges_of(request.user)
+    return render(request, "certificates/my_badges.html", {"rows": rows, "awaited": awaited})
 
 
 def unknown_badge(request: HttpRequest) -> HttpResponse:
