@@ -148,7 +148,7 @@ def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
         achievement_version=str(snap.get("template_version") or "") or None,
         score_percent=snap.get("score_percent"),
         credential_status=status_list.status_entry(
-            settings.SITE_URL, "revocation", badge.status_index
+            settings.SITE_URL, status_list.CREDENTIAL_STATUS_PURPOSE, badge.status_index
         ),
     )
 
