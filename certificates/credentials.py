@@ -126,6 +126,20 @@ def achievement_id(badge: Badge) -> str:
     return f"{settings.SITE_URL}/badges/achievement/{badge.course_id or 0}"
 
 
+def outside_verifiers_see_suspension(credential: dict | None) -> bool:
+    """Whether a suspension of this credential shows to outside verifiers: it names the
+    suspension list. Credentials signed before decision 0004 name only the revocation
+    list, which a suspension must not touch (a revocation bit is never cleared)."""
+    statuses = (credential or {}).get("credentialStatus") or []
+    entries = statuses if isinstance(statuses, list) else [statuses]
+    return any(
+        isinstance(entry, dict)
+        and entry.get("type") == "BitstringStatusListEntry"
+        and entry.get("statusPurpose") == "suspension"
+        for entry in entries
+    )
+
+
 def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
     """The credential's facts, all from the badge's frozen snapshot and its row."""
     snap = badge.snapshot

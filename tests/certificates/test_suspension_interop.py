@@ -6,6 +6,7 @@ handed exactly what the site serves: the DID document, both status lists, and th
 1EdTech schema. Decision 0004 explains the one status entry a credential carries.
 """
 
+import dataclasses
 import json
 import subprocess
 
@@ -13,8 +14,10 @@ import jsonschema
 import pytest
 from django.db import transaction
 
-from certificates import issuance, status_publishing
+from certificates import credentials, issuance, status_publishing
+from certificates.models import Badge
 from certificates.ob3 import credential as ob3
+from certificates.ob3 import status_list
 from certificates.ob3.status_list import StatusListError
 
 from .ob3_support import SCHEMA_PATH, schema
@@ -22,6 +25,26 @@ from .test_ob3_interop import verifier_dir  # noqa: F401 - the session's npm ins
 from .verify_support import public_documents
 
 pytestmark = pytest.mark.django_db
+
+
+def sign_as_before_decision_0004(badge: Badge) -> Badge:
+    """Re-sign the badge's credential the way the site did before decision 0004 (one
+    revocation entry), with the site's own keys, and store it: a badge issued back then."""
+    loaded = credentials.issuer_keys()
+    facts = credentials.badge_facts(badge, recipient_email=badge.recipient.email)
+    facts = dataclasses.replace(
+        facts,
+        credential_status=status_list.status_entry(
+            credentials.settings.SITE_URL, "revocation", badge.status_index
+        ),
+    )
+    unsigned = ob3.build_credential(facts, credentials.issuer())
+    credential = ob3.sign_credential(unsigned, loaded.ring.active)
+    Badge.objects.filter(pk=badge.pk).update(
+        credential=credential, credential_sha256=credentials.credential_digest(credential)
+    )
+    badge.refresh_from_db()
+    return badge
 
 
 @pytest.fixture
@@ -108,3 +131,16 @@ def test_outside_verifier_sees_a_superseded_badge_as_not_valid(
         issuance.reissue_badge(badge)
     code, verdict = verify_served(badge.credential)
     assert (code, verdict["valid"]) == (2, False), verdict["failed"]
+
+
+def test_badges_signed_before_0004_still_show_their_revocation_outside(
+    badge, verify_served, django_capture_on_commit_callbacks
+):
+    legacy = sign_as_before_decision_0004(badge)
+    assert not credentials.outside_verifiers_see_suspension(legacy.credential)
+    assert verify_served(legacy.credential)[0] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        issuance.revoke_badge(legacy, reason="Plagiarised answers.")
+    code, verdict = verify_served(legacy.credential)
+    assert (code, verdict["valid"]) == (2, False)
+    assert "dcc.revocation_status" in verdict["failed"]
