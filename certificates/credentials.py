@@ -123,7 +123,9 @@ def achievement_id(badge: Badge) -> str:
         previous = badge.credential.get("credentialSubject", {}).get("achievement", {}).get("id")
         if isinstance(previous, str) and previous:
             return previous
-    return f"{settings.SITE_URL}/badges/achievement/{badge.course_id or 0}"
+    from certificates.achievements import achievement_url_for_course
+
+    return achievement_url_for_course(badge.course_id)
 
 
 def outside_verifiers_see_suspension(credential: dict | None) -> bool:
