@@ -517,7 +517,10 @@ class RevokeBadgeView(BadgeActionView):
     not_allowed_message = "This badge is revoked or superseded: there is nothing to revoke."
     explanation = (
         "Revocation is final. The public page will say the badge was revoked, with your "
-        "reason, and it cannot be reinstated: a new badge would have to be issued."
+        "reason, and it cannot be reinstated: a new badge would have to be issued. "
+        "Outside Open Badges verifiers will report its credential as not valid (those "
+        "issued since suspensions are published to them say “suspended”: one "
+        "credential can name only one status list)."
     )
     submit_label = "Yes, revoke for good"
     submit_classname = "button serious"
@@ -534,11 +537,27 @@ class SuspendBadgeView(BadgeActionView):
     form_class = forms.Form
     allowed_states = (State.ISSUED,)
     not_allowed_message = "Only an issued badge can be suspended."
-    explanation = (
-        "While suspended, the public page says so and the badge does not verify. "
-        "You can reinstate it later."
-    )
     submit_label = "Yes, suspend"
+
+    @property
+    def explanation(self) -> str:
+        from certificates.credentials import outside_verifiers_see_suspension
+
+        here = (
+            "While suspended, the public page says so and the badge does not verify here. "
+            "You can reinstate it later. "
+        )
+        if outside_verifiers_see_suspension(self.badge.credential):
+            return here + (
+                "Outside Open Badges verifiers (wallets, VerifierPlus) will report its "
+                "credential as suspended, not valid, until you reinstate it."
+            )
+        return here + (
+            "Outside Open Badges verifiers will NOT see this suspension: the badge was "
+            "signed before suspensions were published to them, and its credential names "
+            "only the revocation list, so they keep reporting it as valid. If it must "
+            "fail everywhere, revoke it instead (revocation is final)."
+        )
 
     def perform(self, form):
         return "Badge suspended.", issuance.suspend_badge(self.badge, by=self.request.user)

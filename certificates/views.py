@@ -16,6 +16,7 @@ from django.http import (
     HttpResponse,
     HttpResponseGone,
     HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
     JsonResponse,
 )
 from django.http.multipartparser import MultiPartParserError
@@ -240,8 +241,16 @@ def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) ->
         # Only the owner of a valid badge is offered the LinkedIn button.
         "linkedin_url": linkedin_add_to_profile_url(badge.snapshot) if is_owner else "",
         "credential_url": credential_url(badge.public_id) if has_credential else "",
+        # The credential names its achievement page; no query needed to find it.
+        "achievement_url": _achievement_id(badge.credential) if has_credential else "",
         "is_owner": is_owner,
     }
+
+
+def _achievement_id(credential: dict) -> str:
+    achievement = (credential.get("credentialSubject") or {}).get("achievement") or {}
+    url = achievement.get("id")
+    return url if isinstance(url, str) and url.startswith(settings.SITE_URL + "/") else ""
 
 
 @require_GET
@@ -370,6 +379,45 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     # answers 410, so an image still cached somewhere leads to that answer.
     response["Cache-Control"] = "public, max-age=86400"
     return _public_headers(response)
+
+
+# --- achievement pages -------------------------------------------------------------------
+
+
+@require_GET
+def achievement_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """What a badge design certifies: HTML, or the OB 3.0 Achievement as JSON (to
+    `Accept: application/json` or `?format=json`). Its address is the `achievement.id`
+    of the credentials issued from the design."""
+    from certificates.achievements import find_achievement
+
+    as_json = _wants_json(request) or request.GET.get("format") == "json"
+    limited = _too_many(request, as_json=as_json)
+    if limited:
+        return limited
+    achievement = find_achievement(public_id)
+    if achievement is None:
+        raise Http404("No achievement has this id.")
+    if as_json:
+        return _json_response(json.dumps(achievement.as_ob3(), ensure_ascii=False))
+    response = render(request, "certificates/achievement.html", {"achievement": achievement})
+    response["Vary"] = "Accept"
+    return response
+
+
+@require_GET
+def legacy_achievement(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The address credentials signed before achievement pages named: a permanent
+    redirect to the page, for those credentials only."""
+    from certificates.achievements import legacy_redirect
+
+    limited = _too_many(request)
+    if limited:
+        return limited
+    target = legacy_redirect(course_id)
+    if target is None:
+        raise Http404(NO_SUCH_BADGE)
+    return HttpResponsePermanentRedirect(target)
 
 
 # --- issuer documents -------------------------------------------------------------------
