@@ -19,6 +19,7 @@ import ast
 import difflib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -26,6 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.mutation.plugin import TEMPLATE_VARIABLE  # noqa: E402
+
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.txt")
 TARGET_PERCENT = 90
 SEPARATOR = " :: "
@@ -36,9 +41,27 @@ TIMEOUT_CODES = {36, -24, 24, 152, 255}
 STATUS_BY_CODE = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
 
-def rule_modules() -> list[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return list(config["tool"]["mutmut"]["only_mutate"])
+def mutmut_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+
+
+def refresh_unmutated_copies() -> None:
+    """mutmut copies the source tree into mutants/ once and keeps that copy; the tests
+    there must run against today's code, so copy again every file that changed since.
+    (mutmut regenerates the mutated modules itself.)"""
+    config = mutmut_config()
+    for source in config["source_paths"]:
+        for path in (ROOT / source).rglob("*"):
+            relative = path.relative_to(ROOT)
+            target = ROOT / "mutants" / relative
+            if (
+                path.is_file()
+                and "__pycache__" not in relative.parts
+                and str(relative) not in config["only_mutate"]
+                and target.exists()
+                and target.read_bytes() != path.read_bytes()
+            ):
+                shutil.copy2(path, target)
 
 
 def dotted(path: str) -> str:
@@ -141,11 +164,17 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
 
 
 def run_mutmut(modules: list[str]) -> None:
-    # SQLite in memory (one per test process) and no Redis: mutmut runs two test
-    # processes at once, which would otherwise share and tear down one test database.
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTHONPATH"}
-    }
+    # SQLite and no Redis: mutmut runs two test processes at once, and each gets its own
+    # copy of one migrated database file (tests/mutation/plugin.py) instead of sharing,
+    # and tearing down, one PostgreSQL test database. PYTHONPATH would import the
+    # unmutated code.
+    unwanted = {"DATABASE_URL", "REDIS_URL", "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
+    env["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
+    env[TEMPLATE_VARIABLE] = str(ROOT / "var" / "mutation" / "test-db.sqlite3")
+    refresh_unmutated_copies()
+    build = "from tests.mutation.plugin import build_template; build_template()"
+    subprocess.run([sys.executable, "-c", build], cwd=ROOT, env=env, check=True)  # noqa: S603
     command = [sys.executable, "-m", "mutmut", "run", *(f"{dotted(m)}.*" for m in modules)]
     subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603
 
@@ -208,7 +237,7 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
 
 
 def main() -> int:
-    modules = rule_modules()
+    modules = list(mutmut_config()["only_mutate"])
     wanted = os.environ.get("MODULE") or (sys.argv[1] if len(sys.argv) > 1 else "")
     if wanted:
         if wanted not in modules:
