@@ -577,3 +577,14 @@ def test_result_objects_default_to_no_feedback_and_derive_the_score():
     assert (bare.explanation, bare.review_section, bare.correct_ids) == ("", "", ())
     with pytest.raises(TypeError):
         grading.AttemptGrade(questions=(bare,), pass_mark_percent=50, score=Fraction(1))
+
+
+def test_label_sample_image_is_shown_by_its_id():
+    block = label_item(sample_text="")
+    block["value"]["sample_image"] = 7
+    layout, _ = freeze(block)
+    assert (layout[0]["sample_text"], layout[0]["sample_image_id"]) == ("", 7)
+
+
+def test_score_is_an_exact_fraction_even_with_no_questions():
+    assert isinstance(grading.grade_attempt([], {}, {}, pass_mark_percent=50).score, Fraction)

@@ -1,8 +1,9 @@
 """`make mutate`: run mutmut over the rule modules and print a score per module.
 
 The modules are the `only_mutate` list in pyproject.toml's [tool.mutmut] table (one
-place); `MODULE=courses/grading.py` narrows a run to one of them. mutmut runs, for each
-mutant, only the tests that called the mutated function when it collected its stats.
+place); `MODULE=courses/grading.py` (or several, space-separated) narrows a run. mutmut
+runs, for each mutant, only the tests that called the mutated function when it collected
+its stats.
 
 A mutant listed in tests/mutation/equivalent.txt is one no input can tell apart from the
 original; it leaves the score's denominator. The run still tries it, so a listed mutant
@@ -135,7 +136,10 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
     mutated_source = (ROOT / "mutants" / path).read_text()
     original_lines = (ROOT / path).read_text().splitlines()
     defs = _functions(ast.parse(mutated_source))
-    segments = {name: ast.get_source_segment(mutated_source, node) for name, node in defs.items()}
+    lines = mutated_source.splitlines()
+    segments = {
+        name: "\n".join(lines[node.lineno - 1 : node.end_lineno]) for name, node in defs.items()
+    }
     changes = {}
     for name in defs:
         stem, marker, number = name.rpartition("__mutmut_")
@@ -238,11 +242,11 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
 
 def main() -> int:
     modules = list(mutmut_config()["only_mutate"])
-    wanted = os.environ.get("MODULE") or (sys.argv[1] if len(sys.argv) > 1 else "")
-    if wanted:
-        if wanted not in modules:
-            sys.exit(f"{wanted} is not a rule module; choose one of: {', '.join(modules)}")
-        modules = [wanted]
+    wanted = os.environ.get("MODULE", "").split() or sys.argv[1:]
+    unknown = [m for m in wanted if m not in modules]
+    if unknown:
+        sys.exit(f"Not a rule module: {', '.join(unknown)}; choose from: {', '.join(modules)}")
+    modules = wanted or modules
     equivalents = load_equivalents()
     run_mutmut(modules)
     return report(score(modules, equivalents), equivalents)
