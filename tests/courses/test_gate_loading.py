@@ -230,3 +230,24 @@ def test_pages_outside_any_site_have_no_urls(fellow):
         prerequisites=[PageRef(needed.pk, "Needed", "")],
     )
     assert gating.module_refs(course) == [PageRef(module.pk, "Unrouted module", "")]
+
+
+def test_a_fellows_lookup_asks_no_permission_question(catalogue, fellow, django_assert_num_queries):
+    """Fellows are never staff, so deciding for them costs no page-permission queries:
+    the loader's five queries and nothing more."""
+    last = catalogue["modules"][-1]
+    warm_site_cache(catalogue)
+    with django_assert_num_queries(5):
+        decision, _ = gating.decide_module(fellow, last)
+    assert decision.reason == Reason.PREREQUISITES
+
+
+def test_no_user_at_all_is_decided_as_a_visitor(catalogue):
+    first = catalogue["modules"][0]
+    assert gating.decide_module(None, first) == (
+        AccessDecision(False, Reason.LOGIN_REQUIRED, "Log in to open course modules."),
+        expected_inputs(catalogue, is_authenticated=False),
+    )
+    assert gating.decide_course(None, catalogue["ethics"])[1] == expected_inputs(
+        catalogue, is_authenticated=False
+    )
