@@ -90,6 +90,7 @@ class ModuleResult:
     killed: list[str] = field(default_factory=list)
     timeout: list[str] = field(default_factory=list)
     survived: list[tuple[str, str]] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
     equivalent: list[str] = field(default_factory=list)
     wrongly_listed: list[str] = field(default_factory=list)
 
@@ -145,8 +146,9 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
         stem, marker, number = name.rpartition("__mutmut_")
         if not marker or not number.isdigit():
             continue
-        original = segments[f"{stem}__mutmut_orig"].splitlines()[1:]
-        mutant = segments[name].splitlines()[1:]
+        # The mutant's own name is the only difference that is not the mutation.
+        original = segments[f"{stem}__mutmut_orig"].splitlines()
+        mutant = segments[name].replace(name, f"{stem}__mutmut_orig", 1).splitlines()
         before, after, offset = [], [], None
         matcher = difflib.SequenceMatcher(a=original, b=mutant, autojunk=False)
         for tag, a0, a1, b0, b1 in matcher.get_opcodes():
@@ -156,6 +158,9 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
             before += [line.strip() for line in original[a0:a1]]
             after += [line.strip() for line in mutant[b0:b1]]
         function = _original_name(stem)
+        real_def = f"def {function.rpartition('.')[2]}("
+        before = [text.replace(f"def {stem}__mutmut_orig(", real_def) for text in before]
+        after = [text.replace(f"def {stem}__mutmut_orig(", real_def) for text in after]
         first = (before or after or [""])[0]
         line = next(
             (i for i, text in enumerate(original_lines, 1) if before and text.strip() == first),
@@ -192,6 +197,9 @@ def score(modules: list[str], equivalents: dict[str, str]) -> list[ModuleResult]
         for name, code in sorted(meta["exit_code_by_key"].items()):
             change = changes[name]
             listed = change.key in equivalents
+            if code is None:
+                result.not_checked.append(name)
+                continue
             if code in KILLED_CODES or code in TIMEOUT_CODES:
                 if listed:
                     result.wrongly_listed.append(change.key)
@@ -219,6 +227,10 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
             f"{r.module:36} {total:7} {len(r.equivalent):5} {len(r.killed):6} "
             f"{len(r.timeout):7} {len(r.survived):8} {r.percent:6.1f}%{mark}"
         )
+    for r in results:
+        if r.not_checked:
+            failed = True
+            print(f"\n{r.module}: {len(r.not_checked)} mutants not checked; the run stopped early.")
     for r in results:
         changes = changes_by_mutant(r.module)
         if r.survived:
