@@ -251,3 +251,21 @@ def test_no_user_at_all_is_decided_as_a_visitor(catalogue):
     assert gating.decide_course(None, catalogue["ethics"])[1] == expected_inputs(
         catalogue, is_authenticated=False
     )
+
+
+def test_modules_come_in_the_order_editors_arranged_them(site_root):
+    course = make_course(site_root)
+    first_made = make_module(course, title="Made first")
+    moved = make_module(course, title="Moved to the front")
+    moved.move(first_made, pos="left")
+    titles = [m.title for m in gating.module_refs(course)]
+    assert titles == ["Moved to the front", "Made first"]
+    loaded = gating.load_gate_inputs(AnonymousUser(), course)
+    assert [m.title for m in loaded.modules] == titles
+
+
+def test_module_queryset_leaves_the_heavy_json_unread(catalogue):
+    """Pages read through it load the lesson body and quiz pool only when asked."""
+    page = gating.module_queryset().get(pk=catalogue["modules"][0].pk)
+    assert {"body", "quiz_questions"} <= page.get_deferred_fields()
+    assert page.quiz_is_empty is False
