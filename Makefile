@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup syslibs demo lint format worker bench clean
+.PHONY: help run test setup syslibs demo lint format worker bench mutate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -59,5 +59,10 @@ bench: setup ## Run the benchmarks in bench/
 	@failed=""; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || failed="$$failed $$f"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
+# Not in CI: it runs each mutant's tests again, minutes per module. Scores per module at the end;
+# tests/mutation/equivalent.txt lists the mutants no test can tell apart. mutants/ is its cache.
+mutate: setup ## Mutation-test the rule modules (MODULE=courses/grading.py for one)
+	$(BIN)/python tests/mutation/run.py $(MODULE)
+
 clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) db.sqlite3 media staticfiles var
+	rm -rf $(VENV) db.sqlite3 media staticfiles var mutants
