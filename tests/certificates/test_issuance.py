@@ -687,12 +687,13 @@ def test_only_a_suspended_badge_can_be_reinstated(design, fellow, staff_user, st
 
 
 def test_a_revocation_is_dated_logged_listed_and_mailed_once(
-    issued, staff_user, tasks_run, django_capture_on_commit_callbacks
+    issued, staff_user, tasks_run, caplog, django_capture_on_commit_callbacks
 ):
     reason = "  " + "Answers were copied. " * 30 + "  "  # 630 characters, padded
-    with time_machine.travel(FROZEN, tick=False):
+    with time_machine.travel(FROZEN, tick=False), caplog.at_level("INFO", "credence.badges"):
         with django_capture_on_commit_callbacks(execute=True):
             issuance.revoke_badge(issued, reason=reason, by=staff_user)
+    assert f"badge {issued.public_id} revoked by {staff_user.pk}" in caplog.messages
     kept = reason.strip()[:500]
     assert lifecycle_of(issued) == {
         "state": Badge.State.REVOKED,
@@ -759,8 +760,12 @@ def test_a_reissue_logs_on_both_badges_which_replaces_which(
 def test_a_manual_award_is_in_the_badges_history_once(
     design, fellow, staff_user, django_capture_on_commit_callbacks
 ):
+    fellow.show_scores_on_badges = True
+    fellow.save()
     with django_capture_on_commit_callbacks(execute=True):
-        badge = issuance.award_badge_manually(recipient=fellow, course=design.course, by=staff_user)
+        badge = issuance.award_badge_manually(
+            recipient=fellow, course=design.course, by=staff_user, score_percent=88
+        )
     assert history(badge) == [("credence.badge.award", staff_user, {})]
     badge.refresh_from_db()
     assert (badge.state, badge.awarded_manually_by, badge.recipient) == (
@@ -768,6 +773,7 @@ def test_a_manual_award_is_in_the_badges_history_once(
         staff_user,
         fellow,
     )
+    assert badge.snapshot["score_percent"] == 88
     # Awarding again returns the same badge and logs nothing more.
     again = issuance.award_badge_manually(recipient=fellow, course=design.course, by=staff_user)
     assert again.pk == badge.pk
@@ -839,13 +845,14 @@ def test_withdrawal_takes_the_badge_from_a_render_in_flight(
 
 
 def test_a_render_lost_before_staff_retried_cannot_publish_over_the_retry(
-    design, completion, staff_user, monkeypatch, django_capture_on_commit_callbacks
+    design, completion, staff_user, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     """A worker thought lost (its lease ran out on the last attempt) finishes after staff
     retried the badge: the retry's render is the one published, the late one discarded."""
     badge = issue(completion)
     real_sign = publishing.sign_badge
-    late_tokens = []
+    late_tokens, retry_callbacks = [], []
+    long_error = "OSError: No space left on device. " * 20  # 680 characters; 500 are kept
 
     def lease_lost_and_staff_retry(rendering):
         signed = real_sign(rendering)
@@ -853,11 +860,11 @@ def test_a_render_lost_before_staff_retried_cannot_publish_over_the_retry(
         Badge.objects.filter(pk=rendering.pk).update(
             render_attempts=publishing.MAX_RENDER_ATTEMPTS,
             render_lease_until=timezone.now() - timedelta(seconds=1),
-            last_error="OSError: No space left on device",
+            last_error=long_error,
         )
-        with django_capture_on_commit_callbacks() as retry_callbacks:
+        with django_capture_on_commit_callbacks() as callbacks:
             retried = issuance.retry_render(Badge.objects.get(pk=rendering.pk), by=staff_user)
-        assert retry_callbacks  # the retry's render is queued on commit (run below)
+        retry_callbacks.extend(callbacks)  # run below, once the late render is done
         assert (retried.state, retried.render_attempts, retried.render_token) == (
             Badge.State.PENDING,
             0,
@@ -865,9 +872,10 @@ def test_a_render_lost_before_staff_retried_cannot_publish_over_the_retry(
         )
         return signed
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch, caplog.at_level("INFO", logger="credence.badges"):
         patch.setattr(publishing, "sign_badge", lease_lost_and_staff_retry)
         assert publishing.render_and_publish(badge.pk).result == "lost-lease"
+    assert f"badge {badge.public_id}: rendering retried by staff" in caplog.messages
     row = Badge.objects.get(pk=badge.pk)
     assert (row.state, row.pdf.name, row.render_token, row.render_attempts) == (
         Badge.State.PENDING,
@@ -880,10 +888,11 @@ def test_a_render_lost_before_staff_retried_cannot_publish_over_the_retry(
         (
             "credence.badge.retry_render",
             staff_user,
-            {"last_error": "OSError: No space left on device"},
+            {"last_error": long_error[:500]},
         )
     ]
-    # The retry renders it afresh, under a new token.
-    assert publishing.render_and_publish(badge.pk).result == "issued"
+    # The retry's on-commit work renders it afresh, under a new token.
+    for callback in retry_callbacks:
+        callback()
     row.refresh_from_db()
     assert row.state == Badge.State.ISSUED and row.render_token not in ("", *late_tokens)
