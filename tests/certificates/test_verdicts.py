@@ -302,6 +302,11 @@ def test_an_issued_badge_whose_checks_all_pass_is_valid_since_its_issue():
         assert verdict.is_valid
 
 
+def test_a_snapshot_without_an_issuer_name_names_none():
+    badge = row(State.ISSUED, snapshot={"recipient_name": "Ada Lovelace"})
+    assert decide(badge, ALL_PASS, now=NOW).summary == "Valid: issued by  and current."
+
+
 WITHDRAWN_AT = datetime(2025, 7, 4, 12, tzinfo=UTC)
 WITHDRAWN = Verdict(
     "withdrawn",
@@ -376,15 +381,16 @@ def test_an_altered_pdf_is_called_altered_whatever_the_badge_state(badge):
 
 
 @pytest.mark.parametrize("state", [State.PENDING, State.RENDERING])
-def test_a_badge_being_prepared_says_so(state):
+@pytest.mark.parametrize("checks", [(), ALL_PASS], ids=["no-checks", "a-presented-credential"])
+def test_a_badge_being_prepared_says_so(state, checks):
     badge = row(state)
     assert_verdict(
-        decide(badge, (), now=NOW),
+        decide(badge, checks, now=NOW),
         Verdict(
             "preparing",
             "Being prepared",
             "Being prepared",
-            (),
+            checks,
             detail="This badge was earned and its certificate is being prepared.",
         ),
         badge,
