@@ -1,8 +1,9 @@
 """`make mutate`: run mutmut over the rule modules and print a score per module.
 
 The modules are the `only_mutate` list in pyproject.toml's [tool.mutmut] table (one
-place); `MODULE=courses/grading.py` narrows a run to one of them. mutmut runs, for each
-mutant, only the tests that called the mutated function when it collected its stats.
+place); `MODULE=courses/grading.py` (or several, space-separated) narrows a run. mutmut
+runs, for each mutant, only the tests that called the mutated function when it collected
+its stats.
 
 A mutant listed in tests/mutation/equivalent.txt is one no input can tell apart from the
 original; it leaves the score's denominator. The run still tries it, so a listed mutant
@@ -19,6 +20,7 @@ import ast
 import difflib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -26,6 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.mutation.plugin import TEMPLATE_VARIABLE  # noqa: E402
+
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.txt")
 TARGET_PERCENT = 90
 SEPARATOR = " :: "
@@ -36,9 +42,27 @@ TIMEOUT_CODES = {36, -24, 24, 152, 255}
 STATUS_BY_CODE = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
 
-def rule_modules() -> list[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return list(config["tool"]["mutmut"]["only_mutate"])
+def mutmut_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+
+
+def refresh_unmutated_copies() -> None:
+    """mutmut copies the source tree into mutants/ once and keeps that copy; the tests
+    there must run against today's code, so copy again every file that changed since.
+    (mutmut regenerates the mutated modules itself.)"""
+    config = mutmut_config()
+    for source in config["source_paths"]:
+        for path in (ROOT / source).rglob("*"):
+            relative = path.relative_to(ROOT)
+            target = ROOT / "mutants" / relative
+            if (
+                path.is_file()
+                and "__pycache__" not in relative.parts
+                and str(relative) not in config["only_mutate"]
+                and target.exists()
+                and target.read_bytes() != path.read_bytes()
+            ):
+                shutil.copy2(path, target)
 
 
 def dotted(path: str) -> str:
@@ -66,6 +90,7 @@ class ModuleResult:
     killed: list[str] = field(default_factory=list)
     timeout: list[str] = field(default_factory=list)
     survived: list[tuple[str, str]] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
     equivalent: list[str] = field(default_factory=list)
     wrongly_listed: list[str] = field(default_factory=list)
 
@@ -112,14 +137,18 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
     mutated_source = (ROOT / "mutants" / path).read_text()
     original_lines = (ROOT / path).read_text().splitlines()
     defs = _functions(ast.parse(mutated_source))
-    segments = {name: ast.get_source_segment(mutated_source, node) for name, node in defs.items()}
+    lines = mutated_source.splitlines()
+    segments = {
+        name: "\n".join(lines[node.lineno - 1 : node.end_lineno]) for name, node in defs.items()
+    }
     changes = {}
     for name in defs:
         stem, marker, number = name.rpartition("__mutmut_")
         if not marker or not number.isdigit():
             continue
-        original = segments[f"{stem}__mutmut_orig"].splitlines()[1:]
-        mutant = segments[name].splitlines()[1:]
+        # The mutant's own name is the only difference that is not the mutation.
+        original = segments[f"{stem}__mutmut_orig"].splitlines()
+        mutant = segments[name].replace(name, f"{stem}__mutmut_orig", 1).splitlines()
         before, after, offset = [], [], None
         matcher = difflib.SequenceMatcher(a=original, b=mutant, autojunk=False)
         for tag, a0, a1, b0, b1 in matcher.get_opcodes():
@@ -129,6 +158,9 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
             before += [line.strip() for line in original[a0:a1]]
             after += [line.strip() for line in mutant[b0:b1]]
         function = _original_name(stem)
+        real_def = f"def {function.rpartition('.')[2]}("
+        before = [text.replace(f"def {stem}__mutmut_orig(", real_def) for text in before]
+        after = [text.replace(f"def {stem}__mutmut_orig(", real_def) for text in after]
         first = (before or after or [""])[0]
         line = next(
             (i for i, text in enumerate(original_lines, 1) if before and text.strip() == first),
@@ -141,11 +173,17 @@ def changes_by_mutant(path: str) -> dict[str, Change]:
 
 
 def run_mutmut(modules: list[str]) -> None:
-    # SQLite in memory (one per test process) and no Redis: mutmut runs two test
-    # processes at once, which would otherwise share and tear down one test database.
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTHONPATH"}
-    }
+    # SQLite and no Redis: mutmut runs two test processes at once, and each gets its own
+    # copy of one migrated database file (tests/mutation/plugin.py) instead of sharing,
+    # and tearing down, one PostgreSQL test database. PYTHONPATH would import the
+    # unmutated code.
+    unwanted = {"DATABASE_URL", "REDIS_URL", "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
+    env["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
+    env[TEMPLATE_VARIABLE] = str(ROOT / "var" / "mutation" / "test-db.sqlite3")
+    refresh_unmutated_copies()
+    build = "from tests.mutation.plugin import build_template; build_template()"
+    subprocess.run([sys.executable, "-c", build], cwd=ROOT, env=env, check=True)  # noqa: S603
     command = [sys.executable, "-m", "mutmut", "run", *(f"{dotted(m)}.*" for m in modules)]
     subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603
 
@@ -159,6 +197,9 @@ def score(modules: list[str], equivalents: dict[str, str]) -> list[ModuleResult]
         for name, code in sorted(meta["exit_code_by_key"].items()):
             change = changes[name]
             listed = change.key in equivalents
+            if code is None:
+                result.not_checked.append(name)
+                continue
             if code in KILLED_CODES or code in TIMEOUT_CODES:
                 if listed:
                     result.wrongly_listed.append(change.key)
@@ -187,6 +228,10 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
             f"{len(r.timeout):7} {len(r.survived):8} {r.percent:6.1f}%{mark}"
         )
     for r in results:
+        if r.not_checked:
+            failed = True
+            print(f"\n{r.module}: {len(r.not_checked)} mutants not checked; the run stopped early.")
+    for r in results:
         changes = changes_by_mutant(r.module)
         if r.survived:
             print(f"\nSurvivors in {r.module} (`mutmut show NAME` for the diff):")
@@ -208,12 +253,12 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
 
 
 def main() -> int:
-    modules = rule_modules()
-    wanted = os.environ.get("MODULE") or (sys.argv[1] if len(sys.argv) > 1 else "")
-    if wanted:
-        if wanted not in modules:
-            sys.exit(f"{wanted} is not a rule module; choose one of: {', '.join(modules)}")
-        modules = [wanted]
+    modules = list(mutmut_config()["only_mutate"])
+    wanted = os.environ.get("MODULE", "").split() or sys.argv[1:]
+    unknown = [m for m in wanted if m not in modules]
+    if unknown:
+        sys.exit(f"Not a rule module: {', '.join(unknown)}; choose from: {', '.join(modules)}")
+    modules = wanted or modules
     equivalents = load_equivalents()
     run_mutmut(modules)
     return report(score(modules, equivalents), equivalents)
