@@ -300,3 +300,14 @@ def test_links_stay_on_the_site_the_request_came_to(catalogue, fellow):
     assert all(m.url.startswith("/") for m in gating.module_refs(catalogue["ethics"], request))
     # Without the request the same page gets its full address.
     assert gating.module_refs(catalogue["ethics"])[0].url.startswith("http://")
+
+
+def test_other_fellows_enrolments_and_passes_are_not_mine(catalogue, fellow, django_user_model):
+    grace = django_user_model.objects.create_user(
+        email="grace@example.org", password=None, display_name="Grace"
+    )
+    for course in (catalogue["basics"], catalogue["safety"]):
+        CourseCompletion.objects.create(user=grace, course=course, completed_at=timezone.now())
+    services.check_enrol(grace, catalogue["ethics"])
+    pass_module(grace, catalogue["modules"][0])
+    assert gating.load_gate_inputs(fellow, catalogue["ethics"]) == expected_inputs(catalogue)
