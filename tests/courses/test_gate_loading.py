@@ -3,8 +3,9 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from courses import gating, services
 from courses.gating import AccessDecision, GateInputs, PageRef, Reason
@@ -269,3 +270,44 @@ def test_module_queryset_leaves_the_heavy_json_unread(catalogue):
     page = gating.module_queryset().get(pk=catalogue["modules"][0].pk)
     assert {"body", "quiz_questions"} <= page.get_deferred_fields()
     assert page.quiz_is_empty is False
+
+
+def test_a_verified_editor_opens_every_module_of_a_course_they_could_not_enrol_in(
+    catalogue, verified_staff_client
+):
+    ethics, last = catalogue["ethics"], catalogue["modules"][-1]
+    progress = verified_staff_client.get(
+        reverse("courses:course_progress_json", args=[ethics.pk])
+    ).json()
+    assert progress["course"]["open"] is True
+    assert [m["status"] for m in progress["modules"]] == ["open", "open", "open"]
+    response = verified_staff_client.get(reverse("courses:module_json", args=[last.pk]))
+    assert response.status_code == 200 and response.json()["id"] == last.pk
+
+
+def test_links_stay_on_the_site_the_request_came_to(catalogue, fellow):
+    """With a second site, URLs are relative only when the request says which site we are on."""
+    Site.objects.create(hostname="other.example.org", root_page=catalogue["safety"])
+    request = RequestFactory().get("/")
+    request.user = fellow
+    first = catalogue["modules"][0]
+    decision, inputs = gating.decide_module(fellow, first, request=request)
+    assert decision.next_step_url == catalogue["basics"].get_url(request)
+    assert decision.next_step_url.startswith("/")
+    assert inputs.course.url.startswith("/") and inputs.modules[0].url.startswith("/")
+    decision, inputs = gating.decide_course(fellow, catalogue["ethics"], request=request)
+    assert decision.next_step_url.startswith("/") and inputs.modules[0].url.startswith("/")
+    assert all(m.url.startswith("/") for m in gating.module_refs(catalogue["ethics"], request))
+    # Without the request the same page gets its full address.
+    assert gating.module_refs(catalogue["ethics"])[0].url.startswith("http://")
+
+
+def test_other_fellows_enrolments_and_passes_are_not_mine(catalogue, fellow, django_user_model):
+    grace = django_user_model.objects.create_user(
+        email="grace@example.org", password=None, display_name="Grace"
+    )
+    for course in (catalogue["basics"], catalogue["safety"]):
+        CourseCompletion.objects.create(user=grace, course=course, completed_at=timezone.now())
+    services.check_enrol(grace, catalogue["ethics"])
+    pass_module(grace, catalogue["modules"][0])
+    assert gating.load_gate_inputs(fellow, catalogue["ethics"]) == expected_inputs(catalogue)

@@ -10,8 +10,9 @@ original; it leaves the score's denominator. The run still tries it, so a listed
 that a test kills is reported as wrongly listed (and fails the run), and an entry that
 matches no mutant any more is reported as stale.
 
-Score = killed / (all mutants - equivalent ones); a timeout counts as killed (the
-change was noticed), "no tests" and "suspicious" count as survivors.
+Score = killed / (all mutants - equivalent ones). A timeout is not a kill: a test
+process that ran out of CPU time noticed nothing (the limit is generous, see
+timeout_constant), so it counts against the score, as "no tests" and "suspicious" do.
 """
 
 from __future__ import annotations
@@ -100,9 +101,7 @@ class ModuleResult:
 
     @property
     def percent(self) -> float:
-        return (
-            100.0 * (len(self.killed) + len(self.timeout)) / self.counted if self.counted else 0.0
-        )
+        return 100.0 * len(self.killed) / self.counted if self.counted else 0.0
 
 
 def load_equivalents() -> dict[str, str]:
@@ -200,12 +199,14 @@ def score(modules: list[str], equivalents: dict[str, str]) -> list[ModuleResult]
             if code is None:
                 result.not_checked.append(name)
                 continue
-            if code in KILLED_CODES or code in TIMEOUT_CODES:
+            if code in KILLED_CODES:
                 if listed:
                     result.wrongly_listed.append(change.key)
-                (result.timeout if code in TIMEOUT_CODES else result.killed).append(name)
+                result.killed.append(name)
             elif listed:
                 result.equivalent.append(change.key)
+            elif code in TIMEOUT_CODES:
+                result.timeout.append(name)
             else:
                 result.survived.append((name, STATUS_BY_CODE.get(code, f"exit code {code}")))
         results.append(result)
@@ -233,9 +234,9 @@ def report(results: list[ModuleResult], equivalents: dict[str, str]) -> int:
             print(f"\n{r.module}: {len(r.not_checked)} mutants not checked; the run stopped early.")
     for r in results:
         changes = changes_by_mutant(r.module)
-        if r.survived:
+        if r.survived or r.timeout:
             print(f"\nSurvivors in {r.module} (`mutmut show NAME` for the diff):")
-            for name, status in r.survived:
+            for name, status in [(n, "timeout") for n in r.timeout] + r.survived:
                 c = changes[name]
                 print(f"  {name} [{status}] line {c.line}: {c.before!r} -> {c.after!r}")
         for key in r.wrongly_listed:
