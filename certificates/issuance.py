@@ -451,9 +451,10 @@ def rerender_course_badges(course) -> int:
 
 
 def _set_status_bit(badge: Badge, purpose: str, value: bool) -> None:
-    """Flip the badge's bit in the signed status list, in the caller's transaction, and
-    purge its cached public page as soon as that transaction commits."""
-    from certificates import status_publishing
+    """Flip the badge's bit in the signed status list and move the status version on, in
+    the caller's transaction, and purge its cached public page once that transaction
+    commits."""
+    from certificates import status_publishing, status_version
     from certificates.credentials import CredentialUnavailable
 
     if badge.status_index is not None:
@@ -461,6 +462,9 @@ def _set_status_bit(badge: Badge, purpose: str, value: bool) -> None:
             status_publishing.set_status_bit(badge.status_index, purpose, value)
         except CredentialUnavailable as error:
             raise IssuanceError(f"The status list cannot be re-signed: {error}") from error
+    # Cached pages in every process (with or without Redis) see this within seconds; the
+    # purge below makes it immediate where it reaches.
+    status_version.note_change()
     public_id = badge.public_id
     transaction.on_commit(lambda: status_publishing.purge_badge_page(public_id))
 

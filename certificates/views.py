@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import local_pages, ratelimit, status_publishing
+from certificates import local_pages, ratelimit, status_publishing, status_version
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
@@ -38,11 +38,14 @@ from certificates.verification import (
     verify_badge,
 )
 
-# Cached pages live at most this long even without a purge; a purge (every status change)
-# removes them at once, and a badge's expiry is checked on every hit.
+# Cached pages live at most this long; a status change made anywhere stops them from
+# being served within seconds (status_version), a purge at once where it reaches, and a
+# badge's expiry is checked on every hit.
 PAGE_CACHE_SECONDS = 300
-# Outside verifiers may cache the status lists and the DID document this long.
-PUBLIC_DOCUMENT_MAX_AGE = 60
+# Outside verifiers may cache the status lists and the DID document this long: a change
+# reaches a verifier that honours HTTP caching within it. Asking again costs it and us
+# little, since a request carrying the current ETag gets a bodiless 304.
+PUBLIC_DOCUMENT_MAX_AGE = 5
 # One uniform answer for malformed, unknown and guessed ids.
 NO_SUCH_BADGE = "No badge has this id."
 # Verdicts that can change without a status change are never cached.
@@ -117,6 +120,16 @@ def _keys_fingerprint() -> str | None:
         return issuer_keys().fingerprint
     except CredentialUnavailable:
         return None
+
+
+def _page_fingerprint() -> str | None:
+    """What a cached page must have been built under to be served now: the issuer's keys
+    and the current status version (status_version says why); None when either is
+    unknown, and then no page is served from a cache or stored in one."""
+    keys, version = _keys_fingerprint(), status_version.current()
+    if keys is None or version is None:
+        return None
+    return f"{keys}:{version}"
 
 
 def _page_cache_keys(public_id: str) -> tuple[str, str]:
@@ -257,7 +270,9 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
         return _limited_response(wait) or _rendered_page(request, badge)
 
-    fingerprint = _keys_fingerprint()
+    # Read before the badge is, so a page is never stored under a version newer than
+    # the row it was built from.
+    fingerprint = _page_fingerprint()
     # Read before the shared cache: a purge handled after this point stops the page read
     # below from being kept in this process (local_pages says why).
     token = local_pages.memory.token()
@@ -374,13 +389,19 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- issuer documents -------------------------------------------------------------------
 
 
-def _cacheable_document(request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
-    quoted = f'"{etag}"'
-    if quoted in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+def _client_has(request: HttpRequest, etag: str) -> bool:
+    """Whether the request's If-None-Match names this (strong) ETag, or any."""
+    sent = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    return f'"{etag}"' in sent or "*" in sent
+
+
+def _cacheable_document(request: HttpRequest, body: bytes | None, etag: str) -> HttpResponse:
+    """The document, or 304 when the client already has it (`body` may then be None)."""
+    if body is None or _client_has(request, etag):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = quoted
+    response["ETag"] = f'"{etag}"'
     response["Cache-Control"] = f"public, max-age={PUBLIC_DOCUMENT_MAX_AGE}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -391,6 +412,11 @@ def status_list(request: HttpRequest, purpose: str) -> HttpResponse:
     """The signed Bitstring Status List credential of one purpose."""
     if purpose not in STATUS_PURPOSES:
         raise Http404("No such status list.")
+    # Verifiers revalidate every few seconds: answering one that has the current list
+    # reads the list's ETag column alone, not the signed list.
+    etag = status_publishing.status_list_etag(purpose)
+    if etag is not None and _client_has(request, etag):
+        return _cacheable_document(request, None, etag)
     row = status_publishing.get_status_list(purpose)
     return _cacheable_document(request, status_publishing.served_bytes(row.credential), row.etag)
 
