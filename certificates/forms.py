@@ -11,6 +11,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from certificates.models import Badge, BadgeDesign
 from courses.models import CoursePage
+from lms.accounts.names import check_printable_name
 
 
 def courses_with_a_design() -> QuerySet[CoursePage]:
@@ -70,6 +71,13 @@ class AwardForm(forms.Form):
         recipient = get_user_model().objects.filter(email__iexact=email).first()
         if recipient is None:
             raise forms.ValidationError("No account has this e-mail address.")
+        try:
+            check_printable_name(recipient.display_name)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(
+                f"{exc.messages[0]} This fellow needs to change the name on their profile "
+                "before a badge can be awarded."
+            ) from None
         self.recipient = recipient
         return email
 

@@ -20,6 +20,7 @@ CREDENCE_LOCAL_PAGE_COPIES = 0, this layer is off and pages come from the shared
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -256,9 +257,18 @@ class _Listener(threading.Thread):
                 pinged = now
 
 
+@functools.lru_cache(maxsize=8)
+def _is_redis_backend(backend: str) -> bool:
+    """Django's RedisCache or a subclass of it (production's lms.cache.FailSoftRedisCache)."""
+    from django.core.cache.backends.redis import RedisCache
+    from django.utils.module_loading import import_string
+
+    return bool(backend) and issubclass(import_string(backend), RedisCache)
+
+
 def _redis_url() -> str | None:
     config = settings.CACHES.get("default", {})
-    if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+    if not _is_redis_backend(config.get("BACKEND", "")):
         return None
     location = config.get("LOCATION")
     return location[0] if isinstance(location, list | tuple) else location

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+import pydyf
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML, Attachment
@@ -212,6 +213,19 @@ def text_direction(text: str) -> str:
     return "ltr"
 
 
+def rtl_script(text: str) -> str:
+    """'hebrew' or 'arabic' for a right-to-left text (by its first strong character), else ''."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "R":
+            return "hebrew" if unicodedata.name(char, "").startswith("HEBREW") else ""
+        if kind == "AL":
+            return "arabic"
+        if kind == "L":
+            return ""
+    return ""
+
+
 def _visual_length(text: str) -> float:
     # Wide (CJK) characters take about twice the advance of a Latin letter.
     return sum(1.8 if unicodedata.east_asian_width(c) in "WF" else 1.0 for c in text)
@@ -264,6 +278,7 @@ def badge_context(snapshot: BadgeSnapshot, *, compact: bool = False) -> dict:
     return {
         "s": snapshot,
         "name_dir": text_direction(snapshot.recipient_name),
+        "name_script": rtl_script(snapshot.recipient_name),
         "name_size": name_size_class(snapshot.recipient_name),
         "wording_size": _wording_size_class(snapshot),
         "compact": compact,
@@ -312,15 +327,81 @@ def _fits_one_page(document) -> bool:
     return root.position_y + root.margin_height() <= page_bottom + 0.5
 
 
+NOTDEF_MESSAGE = ".notdef glyph rendered"
+
+
 class _ErrorCollector(logging.Handler):
-    """Collects WeasyPrint's ERROR records: a missing image or font is logged, not raised."""
+    """Collects what WeasyPrint logs instead of raising: ERROR records (a missing image or
+    font) and the WARNING that a character no font has was drawn as a .notdef box."""
 
     def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
+        super().__init__(level=logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage()[:300])
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR or message.startswith(NOTDEF_MESSAGE):
+            self.messages.append(message[:300])
+
+
+class ActualTextFinisher:
+    """Gives the marked content of the name (and course title) its exact text as /ActualText.
+
+    Extractors rebuild text from glyph positions, and a conjunct or a combining mark sits
+    where they guess a word break: pdftotext read "देवनागरी" as "दे वनागरी". /ActualText on
+    the marked-content sequence (ISO 32000-1, 14.9.4) states the text as issued, for
+    extractors, copy and paste, search and screen readers. It runs as WeasyPrint's public
+    write_pdf finisher, before the PDF is serialised, so hashing and signing see it.
+
+    Right-to-left text gets none: poppler lays ActualText out left to right and then
+    reverses right-to-left runs as if they were drawn, printing the name backwards. Such a
+    name extracts exactly from its glyphs instead, which the stylesheet keeps one glyph per
+    letter (no optional ligatures) in one run of its script's font. `texts` maps a
+    structure type ("H1") to the text of its only element on the page.
+    """
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.missing: list[str] = []
+
+    def __call__(self, document, pdf: pydyf.PDF) -> None:
+        by_reference = {obj.reference: obj for obj in pdf.objects if isinstance(obj, pydyf.Object)}
+        for tag, text in self.texts.items():
+            if any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+                continue
+            elements = [
+                obj
+                for obj in pdf.objects
+                if isinstance(obj, pydyf.Dictionary)
+                and obj.get("Type") == "/StructElem"
+                and obj.get("S") == f"/{tag}"
+            ]
+            if len(elements) != 1:
+                self.missing.append(tag)
+                continue
+            mcids = _marked_content_ids(elements[0], by_reference)
+            contents = by_reference.get(by_reference[elements[0]["Pg"]].get("Contents"))
+            property_lists = [
+                item
+                for item in getattr(contents, "stream", ())
+                if isinstance(item, pydyf.Dictionary) and item.get("MCID") in mcids
+            ]
+            if not property_lists:
+                self.missing.append(tag)
+                continue
+            # One text for the element: a name wrapped over two lines is still one name.
+            for index, properties in enumerate(property_lists):
+                properties["ActualText"] = pydyf.String(text if index == 0 else "")
+
+
+def _marked_content_ids(element: pydyf.Dictionary, by_reference: dict) -> set[int]:
+    ids: set[int] = set()
+    for kid in element.get("K", ()):
+        if isinstance(kid, int):
+            ids.add(kid)
+        elif kid in by_reference:
+            ids |= _marked_content_ids(by_reference[kid], by_reference)
+    return ids
 
 
 def render_badge_pdf(
@@ -368,6 +449,11 @@ def _render_badge_pdf(snapshot: BadgeSnapshot, attachments: Sequence[PdfAttachme
     weasy_logger = logging.getLogger("weasyprint")
     with _RENDER_LOCK:
         weasy_logger.addHandler(collector)
+        # The .notdef record is a WARNING: a logging setup that quiets WeasyPrint must not
+        # let a box through unseen.
+        configured_level = weasy_logger.level
+        if not weasy_logger.isEnabledFor(logging.WARNING):
+            weasy_logger.setLevel(logging.WARNING)
         try:
             stylesheets = _stylesheets()
             for compact in (False, True):
@@ -386,16 +472,26 @@ def _render_badge_pdf(snapshot: BadgeSnapshot, attachments: Sequence[PdfAttachme
                     break
             else:
                 raise BadgeRenderError("badge content does not fit on one page")
+            actual_text = ActualTextFinisher(
+                {"H1": printable(snapshot.recipient_name), "H2": printable(snapshot.course_title)}
+            )
             pdf = document.write_pdf(
                 pdf_variant="pdf/a-3a",
                 pdf_tags=True,
                 attachments=pdf_attachments,
                 custom_metadata=False,
+                finisher=actual_text,
             )
         finally:
+            weasy_logger.setLevel(configured_level)
             weasy_logger.removeHandler(collector)
     if fetcher.refused:
         raise BadgeRenderError(f"badge render refused resources: {fetcher.refused}")
+    boxes = [message for message in collector.messages if message.startswith(NOTDEF_MESSAGE)]
+    if boxes:
+        raise BadgeRenderError(f"badge would print boxes for characters no badge font has: {boxes}")
     if collector.messages:
         raise BadgeRenderError(f"badge render failed: {collector.messages}")
+    if actual_text.missing:
+        raise BadgeRenderError(f"badge render lost the text of {actual_text.missing}")
     return pdf

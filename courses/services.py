@@ -445,54 +445,6 @@ def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
     return None
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    kind: str  # "course" or "module"
-    title: str
-    url: str
-    summary: str  # empty for a locked module: its title and "locked" are all it shows
-    locked: bool
-    course_title: str = ""
-
-
-SEARCH_LIMIT = 100
-
-
-def search_learning(user, query: str, *, request=None) -> list[SearchHit]:
-    """Courses and modules matching `query`. A locked module shows only its title and that
-    it is locked; no result ever carries lesson text. Queries do not grow with the hits."""
-    from courses.models import CoursePage, ModulePage
-
-    hits: list[SearchHit] = []
-    for course in CoursePage.objects.live().search(query)[:SEARCH_LIMIT]:
-        hits.append(
-            SearchHit("course", course.title, course.get_url(request) or "", course.summary, False)
-        )
-    modules = list(ModulePage.objects.live().defer("body").search(query)[:SEARCH_LIMIT])
-    if not modules:
-        return hits
-    parent_paths = {m.path[: -m.steplen] for m in modules}
-    courses = list(CoursePage.objects.live().filter(path__in=parent_paths))
-    by_path = {c.path: c for c in courses}
-    inputs = gating.load_gate_inputs_many(user, courses, request=request)
-    for module in modules:
-        course = by_path.get(module.path[: -module.steplen])
-        if course is None:
-            continue
-        open_ = gating.module_access(inputs[course.pk], module.pk).allowed
-        hits.append(
-            SearchHit(
-                "module",
-                module.title,
-                module.get_url(request) or "",
-                module.summary if open_ else "",
-                not open_,
-                course.title,
-            )
-        )
-    return hits
-
-
 def lesson_sections(module) -> dict[str, str]:
     """Anchor → heading text for the module's lesson, so results name what to review."""
     from django.utils.text import slugify

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import gating, services
+from courses import search as learning_search
 from courses.forms import QuizForm
 from courses.models import CoursePage, ModulePage, QuizAttempt
 
@@ -213,17 +214,22 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = (request.GET.get("q") or "").strip()[:200]
+    query = learning_search.clean_query(request.GET.get("q") or "")
     results = []
     page_obj = None
     if query:
-        hits = services.search_learning(request.user, query, request=request)
+        hits = learning_search.search_learning(request.user, query, request=request)
         page_obj = Paginator(hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         results = page_obj.object_list
     return render(
         request,
         "courses/search.html",
-        {"query": query, "results": results, "page_obj": page_obj},
+        {
+            "query": query,
+            "results": results,
+            "page_obj": page_obj,
+            "max_query_length": learning_search.MAX_QUERY_LENGTH,
+        },
     )
 
 

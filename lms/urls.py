@@ -17,6 +17,7 @@ urlpatterns = [
     path("learning/", include("courses.urls")),
     path("", include("certificates.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
 ]
 
 if settings.DEBUG:

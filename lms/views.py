@@ -1,12 +1,29 @@
-"""Project-level views: health check and error pages."""
+"""Project-level views: liveness and readiness checks, and error pages."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views.decorators.cache import never_cache
+
+from lms import readiness
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else, so a dependency's outage
+    never gets a healthy process restarted."""
     return JsonResponse({"ok": True})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when the database, Redis (if configured) and media storage answer,
+    else 503 naming the components that do not."""
+    report = readiness.readiness()
+    failing = sorted(name for name, state in report.items() if state != readiness.OK)
+    return JsonResponse(
+        {"ok": not failing, "failing": failing, "checks": report},
+        status=503 if failing else 200,
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -13,6 +13,9 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+# Fixtures that start a private Redis and real Celery workers, shared by the fault tests.
+pytest_plugins = ["tests.support.worker_faults"]
+
 
 def _redis_reachable() -> bool:
     url = os.environ.get("REDIS_URL")

@@ -190,8 +190,8 @@ class ModulePage(Page):
             ObjectList(Page.settings_panels, heading="Settings"),
         ]
     )
-    # The body is indexed so search can find a module, but results show only titles and
-    # summaries; what a locked module says is never in a result (see courses.gating).
+    # The body is indexed, but courses.search runs the full-text query only among modules
+    # the searcher may open; a locked module matches by its title and summary alone.
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []

@@ -8,11 +8,15 @@ similar format characters. They are *rejected* with a message naming the charact
 rather than silently stripped, because the fellow should see exactly what will be
 printed and signed; a stripped name could differ from what they typed without them
 knowing, and a control character inside a signed credential breaks verification.
+A character that no badge font can draw is refused too, naming it, because it would
+print as a box while the signed credential says otherwise.
 """
 
 import unicodedata
 
 from django.core.exceptions import ValidationError
+
+from certificates.glyph_coverage import describe_characters, unprintable_characters
 
 MAX_DISPLAY_NAME_LENGTH = 200
 
@@ -79,4 +83,16 @@ def clean_display_name(value: str) -> str:
             "certificate. Please remove it and type the name again.",
             code="control_characters",
         )
+    check_printable_name(value)
     return value
+
+
+def check_printable_name(value: str) -> None:
+    """Raise ValidationError naming the characters of `value` no badge font can print."""
+    missing = unprintable_characters(value)
+    if missing:
+        raise ValidationError(
+            f"These characters cannot be printed on a badge: {describe_characters(missing)}. "
+            "Please write the name without them.",
+            code="unprintable",
+        )

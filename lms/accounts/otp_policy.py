@@ -16,6 +16,7 @@ PENDING_EXEMPT_PREFIXES = (
     "/accounts/login/",
     "/static/",
     "/healthz",
+    "/readyz",
 )
 
 VERIFY = "verify"

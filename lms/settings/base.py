@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -54,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before PublicVerdictMiddleware, so its answers carry the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Also before PublicVerdictMiddleware: every response carries both policies.
+    "lms.middleware.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous GETs of a badge's page and JSON are answered here, without the
     # session-based middleware below (certificates/middleware.py says why it is safe).
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # After OTPMiddleware: it reads request.user.is_verified().
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
+    # After it: only verified staff reach an admin view, or this check.
+    "lms.middleware.AdminObjectIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lms.middleware.EditorRedirectMiddleware",
     # Last, as django-axes asks: it turns lockouts into a 429 page.
@@ -195,7 +201,9 @@ REDIS_URL = env("REDIS_URL", default=None)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering misses instead of raising while Redis is
+            # down: the cache is an optimisation, never a reason for a 500 (THREATS F10).
+            "BACKEND": "lms.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             # A Redis outage must not hang a web request.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -221,6 +229,9 @@ WAGTAIL_I18N_ENABLED = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Security ---------------------------------------------------------------
+# Sessions live in the database, never in the cache: a Redis outage must not sign
+# every fellow out or lose a quiz in progress (THREATS F10; tests/lms/test_redis_outage.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -229,6 +240,90 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PASSWORD_RESET_TIMEOUT = 60 * 60
+
+# Content-Security-Policy (django-csp). The public site runs no inline script or style:
+# a template that needs one gives it nonce="{{ request.csp_nonce }}", and the nonce is
+# named in the header only on the pages that use it.
+# Lesson videos play from these hosts (courses/blocks.py VIDEO_URL_PATTERNS; a test
+# checks that every embed URL there is allowed here).
+CSP_VIDEO_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+# Media on S3 is served from another origin; name it (or them) when it is not the
+# custom domain, e.g. "https://bucket.s3.eu-west-1.amazonaws.com".
+CSP_MEDIA_ORIGINS = env.list("DJANGO_CSP_MEDIA_ORIGINS", default=[])
+if AWS_STORAGE_BUCKET_NAME and AWS_S3_CUSTOM_DOMAIN:
+    CSP_MEDIA_ORIGINS.append(f"https://{AWS_S3_CUSTOM_DOMAIN}")
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF, csp_constants.NONCE],
+        "style-src": [_CSP_SELF, csp_constants.NONCE],
+        "img-src": [_CSP_SELF, "data:", *CSP_MEDIA_ORIGINS],
+        "media-src": [_CSP_SELF, *CSP_MEDIA_ORIGINS],
+        "frame-src": CSP_VIDEO_ORIGINS,
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_NONE],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],  # as X_FRAME_OPTIONS = "DENY"
+    }
+}
+# The Wagtail admin (behind the second factor) still writes inline scripts, inline
+# styles and compiles templates with new Function (wagtail/wagtail#7053), so it gets its
+# own policy, applied under /admin/ by lms.middleware.ContentSecurityPolicyMiddleware.
+# No nonce in it: a nonce would make browsers ignore 'unsafe-inline'.
+CREDENCE_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF, "'unsafe-inline'", "'unsafe-eval'"],
+        "style-src": [_CSP_SELF, "'unsafe-inline'"],
+        "img-src": [_CSP_SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
+        "media-src": [_CSP_SELF, "blob:", *CSP_MEDIA_ORIGINS],
+        "font-src": [_CSP_SELF, "data:"],
+        "worker-src": [_CSP_SELF, "blob:"],
+        "frame-src": [_CSP_SELF, *CSP_VIDEO_ORIGINS],  # the editor's live preview
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_SELF],  # the preview panel frames admin URLs
+    }
+}
+# Wagtail's default avatars come from gravatar.com: a third-party request from every
+# admin page, which the policy above would block anyway.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Permissions-Policy (django-permissions-policy): no page uses these, so no page, nor a
+# frame in it, nor a script injected into it, may ask for them. Features left out keep
+# the browser's default (fullscreen and picture-in-picture for lesson videos).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Badges -----------------------------------------------------------------
 # Ed25519 issuer keys live outside the database and the repository.

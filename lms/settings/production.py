@@ -32,6 +32,9 @@ if not env("DJANGO_ISSUER_KEYS_FILE", default=None):
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Load balancers probe the nodes directly, over plain HTTP: a redirect to https would
+# read as "not live" or "not ready" to them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # The load balancer terminates TLS and says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -156,7 +156,7 @@ def use_redis_cache(settings, url: str) -> None:
     """Point Django's default cache at the Redis at `url`, as production does."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.cache.FailSoftRedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

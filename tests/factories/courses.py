@@ -153,10 +153,10 @@ def make_module(
     n = next(_counter)
     fields.setdefault("shuffle_questions", False)
     fields.setdefault("shuffle_choices", False)
+    fields.setdefault("summary", f"Summary of module {n}.")
     module = ModulePage(
         title=title or f"Module {n}",
         slug=f"module-{n}",
-        summary=f"Summary of module {n}.",
         body=body
         if body is not None
         else [
