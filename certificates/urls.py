@@ -32,6 +32,7 @@ urlpatterns = [
         name="badge_credential",
     ),
     path("badges/<badgeid:public_id>/wallet-qr.svg", views.badge_wallet_qr, name="wallet_qr"),
+    path("badges/<badgeid:public_id>/artwork", views.badge_artwork, name="badge_artwork"),
     # Every other address under /badges/ gets the same 404 without touching the database.
     re_path(r"^badges/.+$", views.unknown_badge),
     path("status/<str:purpose>", views.status_list, name="status_list"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
@@ -29,6 +31,7 @@ from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
 from certificates.sharing import linkedin_add_to_profile_url
+from certificates.snapshot import is_safe_storage_name
 from certificates.verification import (
     PublicBadge,
     Verdict,
@@ -383,6 +386,50 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     # The address never changes for a badge. Once the badge is withdrawn the address
     # answers 410, so an image still cached somewhere leads to that answer.
     response["Cache-Control"] = "public, max-age=86400"
+    return _public_headers(response)
+
+
+# The artwork types a design may carry, by file extension (the stored names are Wagtail's).
+ARTWORK_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+}
+# An SVG opened on its own is a document that could run script on this origin: it may
+# draw, and nothing else.
+ARTWORK_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@require_GET
+def badge_artwork(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The artwork frozen into the badge when it was issued, as a public image.
+
+    Served from here rather than from the media URL: media is not public in every
+    deployment (S3 addresses are signed and expire, and /media/ is served only in
+    development), and a later edit of the design must not change an issued badge.
+    """
+    limited = _too_many(request)
+    if limited:
+        return limited
+    badge = _public_badge_or_404(public_id)
+    if badge.withdrawn_at:
+        return _withdrawn_response()
+    name = badge.snapshot.get("artwork_path") or ""
+    kind = ARTWORK_TYPES.get(PurePosixPath(name).suffix.lower())
+    if kind is None or not is_safe_storage_name(name):
+        raise Http404("This badge has no artwork.")
+    try:
+        handle = default_storage.open(name, "rb")
+    except OSError:  # deleted from storage since (FileNotFoundError included)
+        raise Http404("This badge has no artwork.") from None
+    response = FileResponse(handle, content_type=kind)
+    # The frozen artwork never changes for a badge; a withdrawn badge answers 410.
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = ARTWORK_POLICY
     return _public_headers(response)
 
 

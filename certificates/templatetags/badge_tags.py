@@ -1,7 +1,6 @@
-"""Filters of the public badge pages: days, the verdict in plain words, technical facts, artwork."""
+"""Filters of the public badge pages: days, the verdict in plain words, technical facts."""
 
 from django import template
-from django.core.files.storage import default_storage
 
 from certificates import verification
 from certificates.dates import badge_day as format_badge_day
@@ -31,9 +30,7 @@ def technical_facts(badge) -> dict:
 
 
 @register.filter
-def artwork_url(snapshot) -> str:
-    """The public address of the artwork frozen into the badge, or '' when it has none."""
+def has_artwork(snapshot) -> bool:
+    """Whether the badge froze artwork that views.badge_artwork can serve."""
     name = snapshot.get("artwork_path") if isinstance(snapshot, dict) else None
-    if not name or not is_safe_storage_name(name):
-        return ""
-    return default_storage.url(name)
+    return bool(name) and is_safe_storage_name(name)
