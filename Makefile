@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# `make run PORT=8123` serves on another port. Unless SITE_URL is set, the development
+# settings build every badge link (QR code, printed URL, e-mail, credential id) from PORT.
+PORT ?= 8000
+
 .DEFAULT_GOAL := help
-.PHONY: help run test setup syslibs demo lint format worker bench clean
+.PHONY: help run test setup syslibs demo lint format worker bench mutate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,10 +40,10 @@ syslibs: ## Make sure WeasyPrint's system libraries are present (Debian)
 	  echo "    sudo apt-get install$$missing" >&2; exit 1; \
 	fi
 
-run: setup ## Set up, migrate, load the demo curriculum and serve http://127.0.0.1:8000
+run: setup ## Set up, migrate, load the demo and serve http://127.0.0.1:8000 (PORT=8123 for another)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	PORT=$(PORT) $(BIN)/python manage.py load_demo
+	PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup ## Run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -52,12 +56,17 @@ format: setup ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-worker: setup ## Run a Celery worker (needs REDIS_URL)
-	$(BIN)/celery -A lms worker -l info --concurrency 2
+worker: setup ## Run a Celery worker (needs REDIS_URL; give it the same PORT as make run)
+	PORT=$(PORT) $(BIN)/celery -A lms worker -l info --concurrency 2
 
 bench: setup ## Run the benchmarks in bench/
 	@failed=""; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || failed="$$failed $$f"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
+# Not in CI: it runs each mutant's tests again, minutes per module. Scores per module at the end;
+# tests/mutation/equivalent.txt lists the mutants no test can tell apart. mutants/ is its cache.
+mutate: setup ## Mutation-test the rule modules (MODULE=courses/grading.py for one)
+	$(BIN)/python tests/mutation/run.py $(MODULE)
+
 clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) db.sqlite3 media staticfiles var
+	rm -rf $(VENV) db.sqlite3 media staticfiles var mutants

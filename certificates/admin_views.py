@@ -1,11 +1,11 @@
-"""Wagtail admin views for issued badges: list, inspect, lifecycle actions, bulk re-render.
+"""Wagtail admin views for issued badges: list, inspect, lifecycle actions, bulk jobs.
 
 Badge administration is Django's own model permissions on Badge, which Wagtail's group
 editor shows under "Issued badges":
 
 - view_badge (or any of the two below): see the list and each badge;
 - change_badge ("badge admin"): revoke, suspend, reinstate, re-issue, bulk re-render;
-- add_badge: award a badge manually.
+- add_badge: award a badge manually, or issue the badges of past completions.
 
 Every action is a POST with CSRF behind its own confirmation page, is checked on the
 server, and calls certificates.issuance; an IssuanceError becomes an admin message.
@@ -38,8 +38,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
 from certificates import issuance
+from certificates.coverage import completions_without_badge
 from certificates.dates import badge_day
-from certificates.forms import AwardForm, RerenderForm, RevokeForm
+from certificates.forms import AwardForm, BackfillForm, RerenderForm, RevokeForm
 from certificates.models import Badge
 from certificates.verification import badge_status
 from courses.models import CoursePage
@@ -83,24 +84,58 @@ class BadgePermissionPolicy(ModelPermissionPolicy):
         return self.model._default_manager.none()
 
 
-# --- bulk re-render progress ---------------------------------------------------------
+# --- bulk jobs and their progress -----------------------------------------------------
 #
-# Progress is measured from the badges themselves, against a baseline kept in the cache:
-# when a job starts we record each issued badge's current PDF file name. A re-render
+# Two jobs run over a whole course in the background: re-rendering its issued badges,
+# and issuing the badges of fellows who completed it before it had a design. Both keep
+# only a baseline in the cache, taken when the job starts, and measure progress from the
+# badges themselves; nothing here writes to the badge table, so losing the cache entry
+# loses the progress page, not the work.
+#
+# Re-render: the baseline is each issued badge's current PDF file name. A re-render
 # (publishing.rerender_issued) always stores the new PDF under a fresh random name and
 # swaps the row's `pdf` only once the file is complete, so "name differs from the
 # baseline" means "a complete new PDF is live". pdf_sha256 would not do: rendering the
 # same snapshot can give identical bytes. Badges no longer issued (revoked, suspended or
 # superseded meanwhile) are skipped by the task and counted as such, so a job always
-# reaches 100% unless a render is lost. Nothing here writes to the badge table, and the
-# cache entry is only the baseline: losing it loses the progress page, not the work.
+# reaches 100% unless a render is lost.
+#
+# Past completions: the baseline is the fellows who completed the course and held no
+# badge for it; each is counted as issued once a badge of theirs for the course is ready,
+# as being prepared while it renders, and as waiting until it exists.
 
-RERENDER_JOB_TTL_SECONDS = 24 * 60 * 60
+JOB_TTL_SECONDS = RERENDER_JOB_TTL_SECONDS = 24 * 60 * 60
 _JOB_ID_BYTES = 16  # 32 hex characters, unguessable
+RERENDER, BACKFILL = "rerender", "backfill"
 
 
 def _job_key(job_id: str) -> str:
     return f"certificates:rerender-job:{job_id}"
+
+
+def _store_job(kind: str, course: CoursePage, baseline, by) -> str:
+    job_id = secrets.token_hex(_JOB_ID_BYTES)
+    # Stored before queueing: an eager or fast worker may finish before we return.
+    cache.set(
+        _job_key(job_id),
+        {
+            "kind": kind,
+            "course_id": course.pk,
+            "course_title": course.title,
+            "started_at": timezone.now(),
+            "baseline": baseline,
+            "by": getattr(by, "pk", None),
+        },
+        JOB_TTL_SECONDS,
+    )
+    return job_id
+
+
+def _load_job(job_id: str, kind: str) -> dict | None:
+    job = cache.get(_job_key(job_id))
+    if job is None or job.get("kind", RERENDER) != kind:
+        return None
+    return job
 
 
 @dataclass(frozen=True)
@@ -126,6 +161,15 @@ class RerenderProgress:
             return 100
         return (self.total - self.waiting) * 100 // self.total
 
+    @property
+    def rows(self) -> list[tuple[str, int]]:
+        return [
+            ("Issued badges when the job started", self.total),
+            ("Re-rendered", self.rerendered),
+            ("Skipped (no longer issued)", self.skipped),
+            ("Waiting", self.waiting),
+        ]
+
 
 def start_rerender_job(course: CoursePage, *, by=None) -> str:
     """Record the baseline, then queue a fresh PDF for every issued badge of `course`.
@@ -133,25 +177,14 @@ def start_rerender_job(course: CoursePage, *, by=None) -> str:
     baseline = dict(
         Badge.objects.filter(course=course, state=State.ISSUED).values_list("pk", "pdf")
     )
-    job_id = secrets.token_hex(_JOB_ID_BYTES)
-    # Stored before queueing: an eager or fast worker may finish before we return.
-    cache.set(
-        _job_key(job_id),
-        {
-            "course_title": course.title,
-            "started_at": timezone.now(),
-            "baseline": baseline,
-            "by": getattr(by, "pk", None),
-        },
-        RERENDER_JOB_TTL_SECONDS,
-    )
+    job_id = _store_job(RERENDER, course, baseline, by)
     issuance.rerender_course_badges(course)
     return job_id
 
 
 def rerender_progress(job_id: str, *, chunk: int = 2000) -> RerenderProgress | None:
     """How far the job has got, or None for an unknown or expired job."""
-    job = cache.get(_job_key(job_id))
+    job = _load_job(job_id, RERENDER)
     if job is None:
         return None
     baseline: dict[int, str] = job["baseline"]
@@ -175,6 +208,85 @@ def rerender_progress(job_id: str, *, chunk: int = 2000) -> RerenderProgress | N
         total=len(ids),
         rerendered=rerendered,
         waiting=waiting,
+    )
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    job_id: str
+    course_title: str
+    started_at: datetime
+    total: int
+    issued: int
+    preparing: int
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.issued - self.preparing
+
+    @property
+    def is_done(self) -> bool:
+        return self.issued == self.total
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100
+        return self.issued * 100 // self.total
+
+    @property
+    def rows(self) -> list[tuple[str, int]]:
+        return [
+            ("Fellows without a badge when the job started", self.total),
+            ("Badges issued", self.issued),
+            ("Being prepared", self.preparing),
+            ("Waiting", self.waiting),
+        ]
+
+
+def start_backfill_job(course: CoursePage, *, by=None) -> str:
+    """Record who is waiting, then queue the task that issues their badges. Returns the
+    job id for backfill_progress(). Raises IssuanceError if the task cannot be queued."""
+    from certificates.tasks import issue_badges_for_past_completions_task
+
+    baseline = list(completions_without_badge(course).values_list("user_id", flat=True))
+    job_id = _store_job(BACKFILL, course, baseline, by)
+    try:
+        issue_badges_for_past_completions_task.apply_async(
+            args=[course.pk, getattr(by, "pk", None)], retry=False
+        )
+    except issuance.IssuanceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any broker failure: nothing was issued
+        cache.delete(_job_key(job_id))
+        raise issuance.IssuanceError(
+            "The job could not be queued (is the task broker running?). Nothing was issued;"
+            " try again."
+        ) from exc
+    return job_id
+
+
+def backfill_progress(job_id: str, *, chunk: int = 2000) -> BackfillProgress | None:
+    """How far the job has got, or None for an unknown or expired job."""
+    job = _load_job(job_id, BACKFILL)
+    if job is None:
+        return None
+    fellows: list[int] = job["baseline"]
+    states: dict[int, set[str]] = {}
+    for start in range(0, len(fellows), chunk):
+        rows = Badge.objects.filter(
+            course_id=job["course_id"], recipient_id__in=fellows[start : start + chunk]
+        ).values_list("recipient_id", "state")
+        for recipient_id, state in rows:
+            states.setdefault(recipient_id, set()).add(state)
+    preparing = sum(1 for held in states.values() if held <= set(Badge.PREPARING_STATES))
+    return BackfillProgress(
+        job_id=job_id,
+        course_title=job["course_title"],
+        started_at=job["started_at"],
+        total=len(fellows),
+        issued=len(states) - preparing,
+        preparing=preparing,
     )
 
 
@@ -252,6 +364,12 @@ class BadgeIndexView(IndexView):
         if self.user_has_permission("manage"):
             buttons.append(
                 HeaderButton("Re-render a course", url=admin_url("rerender"), icon_name="resubmit")
+            )
+        if self.user_has_permission("award"):
+            buttons.append(
+                HeaderButton(
+                    "Issue for past completions", url=admin_url("backfill"), icon_name="tag"
+                )
             )
         return buttons
 
@@ -412,7 +530,10 @@ class RevokeBadgeView(BadgeActionView):
     not_allowed_message = "This badge is revoked or superseded: there is nothing to revoke."
     explanation = (
         "Revocation is final. The public page will say the badge was revoked, with your "
-        "reason, and it cannot be reinstated: a new badge would have to be issued."
+        "reason, and it cannot be reinstated: a new badge would have to be issued. "
+        "Outside Open Badges verifiers will report its credential as not valid (those "
+        "issued since suspensions are published to them say “suspended”: one "
+        "credential can name only one status list)."
     )
     submit_label = "Yes, revoke for good"
     submit_classname = "button serious"
@@ -429,11 +550,27 @@ class SuspendBadgeView(BadgeActionView):
     form_class = forms.Form
     allowed_states = (State.ISSUED,)
     not_allowed_message = "Only an issued badge can be suspended."
-    explanation = (
-        "While suspended, the public page says so and the badge does not verify. "
-        "You can reinstate it later."
-    )
     submit_label = "Yes, suspend"
+
+    @property
+    def explanation(self) -> str:
+        from certificates.credentials import outside_verifiers_see_suspension
+
+        here = (
+            "While suspended, the public page says so and the badge does not verify here. "
+            "You can reinstate it later. "
+        )
+        if outside_verifiers_see_suspension(self.badge.credential):
+            return here + (
+                "Outside Open Badges verifiers (wallets, VerifierPlus) will report its "
+                "credential as suspended, not valid, until you reinstate it."
+            )
+        return here + (
+            "Outside Open Badges verifiers will NOT see this suspension: the badge was "
+            "signed before suspensions were published to them, and its credential names "
+            "only the revocation list, so they keep reporting it as valid. If it must "
+            "fail everywhere, revoke it instead (revocation is final)."
+        )
 
     def perform(self, form):
         return "Badge suspended.", issuance.suspend_badge(self.badge, by=self.request.user)
@@ -528,18 +665,51 @@ class RerenderCourseView(BadgeAdminFormView):
         return super().get_context_data(cancel_url=admin_url("index"), **kwargs)
 
 
-class RerenderProgressView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
-    page_title = "Re-render progress"
+class BackfillView(BadgeAdminFormView):
+    """Issue the badges of fellows who completed a course before it had a design."""
+
+    permission_required = "award"
+    page_title = "Issue badges for past completions"
+    template_name = "certificates/admin/backfill.html"
+    form_class = BackfillForm
+
+    def get_initial(self):
+        # Links from the design's pages and the dashboard name the course.
+        return {"course": self.request.GET.get("course")}
+
+    def form_valid(self, form):
+        try:
+            job_id = start_backfill_job(form.cleaned_data["course"], by=self.request.user)
+        except issuance.IssuanceError as exc:
+            messages.error(self.request, str(exc))
+            return self.form_invalid(form)
+        return HttpResponseRedirect(admin_url("backfill_progress", job_id))
+
+    def get_context_data(self, **kwargs):
+        from certificates.coverage import designed_courses_with_unbadged_completions
+
+        return super().get_context_data(
+            cancel_url=admin_url("index"),
+            waiting_courses=designed_courses_with_unbadged_completions(),
+            **kwargs,
+        )
+
+
+class JobProgressView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The progress page of a bulk job; refreshes itself until the job is done."""
+
     header_icon = "resubmit"
     template_name = "certificates/admin/rerender_progress.html"
     refresh_seconds = 3
+    measure = staticmethod(rerender_progress)
+    restart_url_name = "rerender"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            progress=rerender_progress(self.kwargs["job_id"]),
+            progress=self.measure(self.kwargs["job_id"]),
             refresh_seconds=self.refresh_seconds,
             index_url=admin_url("index"),
-            rerender_url=admin_url("rerender"),
+            restart_url=admin_url(self.restart_url_name),
             **kwargs,
         )
 
@@ -550,3 +720,15 @@ class RerenderProgressView(BadgePermissionRequiredMixin, WagtailAdminTemplateMix
         return response
 
     get_breadcrumbs_items = BadgeAdminFormView.get_breadcrumbs_items
+
+
+class RerenderProgressView(JobProgressView):
+    page_title = "Re-render progress"
+
+
+class BackfillProgressView(JobProgressView):
+    permission_required = "award"
+    page_title = "Issuing badges for past completions"
+    header_icon = "tag"
+    measure = staticmethod(backfill_progress)
+    restart_url_name = "backfill"

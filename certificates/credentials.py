@@ -123,7 +123,23 @@ def achievement_id(badge: Badge) -> str:
         previous = badge.credential.get("credentialSubject", {}).get("achievement", {}).get("id")
         if isinstance(previous, str) and previous:
             return previous
-    return f"{settings.SITE_URL}/badges/achievement/{badge.course_id or 0}"
+    from certificates.achievements import achievement_url_for_course
+
+    return achievement_url_for_course(badge.course_id)
+
+
+def outside_verifiers_see_suspension(credential: dict | None) -> bool:
+    """Whether a suspension of this credential shows to outside verifiers: it names the
+    suspension list. Credentials signed before decision 0004 name only the revocation
+    list, which a suspension must not touch (a revocation bit is never cleared)."""
+    statuses = (credential or {}).get("credentialStatus") or []
+    entries = statuses if isinstance(statuses, list) else [statuses]
+    return any(
+        isinstance(entry, dict)
+        and entry.get("type") == "BitstringStatusListEntry"
+        and entry.get("statusPurpose") == "suspension"
+        for entry in entries
+    )
 
 
 def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
@@ -148,7 +164,7 @@ def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
         achievement_version=str(snap.get("template_version") or "") or None,
         score_percent=snap.get("score_percent"),
         credential_status=status_list.status_entry(
-            settings.SITE_URL, "revocation", badge.status_index
+            settings.SITE_URL, status_list.CREDENTIAL_STATUS_PURPOSE, badge.status_index
         ),
     )
 

@@ -108,6 +108,30 @@ class RerenderForm(forms.Form):
         self.fields["course"].queryset = courses_with_a_design()
 
 
+class BackfillForm(forms.Form):
+    course = forms.ModelChoiceField(
+        queryset=CoursePage.objects.none(),
+        help_text=(
+            "Every fellow who completed this course and holds no badge for it gets one, from"
+            " the current design. Fellows whose badge was revoked are left alone."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_with_a_design()
+
+    def clean_course(self):
+        from certificates.coverage import completions_without_badge
+
+        course = self.cleaned_data["course"]
+        if not completions_without_badge(course).exists():
+            raise forms.ValidationError(
+                "Everyone who completed this course already holds a badge for it."
+            )
+        return course
+
+
 # "pending" and "rendering" share a public label; the filter needs to tell them apart.
 STATE_FILTER_CHOICES = [
     (value, {"pending": "Queued for rendering", "rendering": "Rendering"}.get(value, label))

@@ -141,6 +141,30 @@ def request_badge_for_completion(completion) -> Badge | None:
     )
 
 
+def issue_badges_for_past_completions(course, *, by=None) -> int:
+    """Issue a badge to every fellow who completed `course` and holds none for it (for a
+    design added after they finished). Returns how many badges were created.
+
+    Exactly once each: fellows holding a badge in any state are skipped (a revoked badge
+    is never re-awarded this way), and issue_badge's unique constraint decides between
+    two runs racing for the same fellow. Each fellow gets their own transaction, so a
+    failure part-way keeps the badges already issued and a second run carries on.
+    """
+    from certificates.coverage import completions_without_badge
+
+    if not BadgeDesign.objects.filter(course=course).exists():
+        raise IssuanceError("This course has no badge design yet.")
+    created = 0
+    for completion in completions_without_badge(course).iterator(chunk_size=500):
+        with transaction.atomic():
+            badge = request_badge_for_completion(completion)
+            if badge is not None and getattr(badge, "just_created", False):
+                _log_change(badge, "backfill", by)
+                created += 1
+    logger.info("issued %d badges for past completions of course %s", created, course.pk)
+    return created
+
+
 def _score_for_reissue(old: Badge) -> int | None:
     """The score the replacement may show: the old badge's, or, when the old badge left it
     off (the fellow had not opted in then), the one their course completion recorded."""
@@ -247,7 +271,7 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason[:500]
         locked.save(update_fields=["state", "revoked_at", "revocation_reason"])
-        _set_status_bit(locked, "revocation", True)
+        _set_status_bits(locked, **REVOKED_BITS)
         _log_change(locked, "revoke", by, reason=locked.revocation_reason)
         transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
     logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
@@ -288,8 +312,8 @@ def withdraw_badges_of(user) -> list[str]:
         badge.render_token = ""  # a render in flight can no longer finish or mark it
         badge.last_error = ""
         badge.save()
-        # A superseded badge's bit is set already; setting it again is harmless.
-        _set_status_bit(badge, "revocation", True)
+        # A superseded badge's bits are set already; setting them again is harmless.
+        _set_status_bits(badge, **REVOKED_BITS)
         withdrawn.append(badge.public_id)
 
     transaction.on_commit(lambda: delete_badge_files(withdrawn))
@@ -342,7 +366,7 @@ def suspend_badge(badge: Badge, *, by=None) -> Badge:
         locked.state = Badge.State.SUSPENDED
         locked.suspended_at = timezone.now()
         locked.save(update_fields=["state", "suspended_at"])
-        _set_status_bit(locked, "suspension", True)
+        _set_status_bits(locked, suspension=True)
         _log_change(locked, "suspend", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
@@ -360,7 +384,7 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
         locked.state = Badge.State.ISSUED
         locked.suspended_at = None
         locked.save(update_fields=["state", "suspended_at"])
-        _set_status_bit(locked, "suspension", False)
+        _set_status_bits(locked, suspension=False)
         _log_change(locked, "reinstate", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
@@ -382,9 +406,9 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         design = BadgeDesign.objects.select_related("course").get(course=old.course)
         old.state = Badge.State.SUPERSEDED
         old.save(update_fields=["state"])
-        # Outside verifiers read a superseded credential as revoked (the replacement is
-        # the one to present); our own verdict says "Superseded by ...".
-        _set_status_bit(old, "revocation", True)
+        # Outside verifiers read a superseded credential as not valid (the replacement
+        # is the one to present); our own verdict says "Superseded by ...".
+        _set_status_bits(old, **REVOKED_BITS)
         new = _create_pending_badge(
             recipient=old.recipient,
             design=design,
@@ -450,16 +474,25 @@ def rerender_course_badges(course) -> int:
     return len(ids)
 
 
-def _set_status_bit(badge: Badge, purpose: str, value: bool) -> None:
-    """Flip the badge's bit in the signed status list and move the status version on, in
-    the caller's transaction, and purge its cached public page once that transaction
+# A badge revoked, superseded or withdrawn has both bits set, for good: credentials
+# issued before decision 0004 name the revocation list, later ones the suspension list
+# (the one entry the OB 3.0 schema allows), and both must read "not valid".
+REVOKED_BITS = {"revocation": True, "suspension": True}
+
+
+def _set_status_bits(badge: Badge, **bits: bool) -> None:
+    """Set or clear the badge's bit in each named list (revocation before suspension,
+    the lock order every caller keeps), re-signing them, and move the status version on,
+    in the caller's transaction; purge its cached public page once that transaction
     commits."""
     from certificates import status_publishing, status_version
     from certificates.credentials import CredentialUnavailable
 
     if badge.status_index is not None:
         try:
-            status_publishing.set_status_bit(badge.status_index, purpose, value)
+            for purpose in ("revocation", "suspension"):
+                if purpose in bits:
+                    status_publishing.set_status_bit(badge.status_index, purpose, bits[purpose])
         except CredentialUnavailable as error:
             raise IssuanceError(f"The status list cannot be re-signed: {error}") from error
     # Cached pages in every process (with or without Redis) see this within seconds; the

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -44,6 +45,10 @@ class BadgeDesign(index.Indexed, models.Model):
     course = models.OneToOneField(
         "courses.CoursePage", on_delete=models.CASCADE, related_name="badge_design"
     )
+    # The achievement's public page is /achievements/<public_id>/, the `achievement.id` of
+    # every credential issued from this design: random, so it says nothing about how
+    # many designs or courses exist, and never changes.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200, help_text="e.g. 'Certified AI Data Labeler'")
     description = models.TextField(max_length=2000, help_text="What the badge certifies.")
     criteria = models.TextField(

@@ -250,6 +250,24 @@ def short_url(url: str) -> str:
     return (parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")).rstrip("/")
 
 
+@dataclasses.dataclass(frozen=True)
+class PrintedURL:
+    """The verify URL as printed: in full, scheme included, with the badge's id split off
+    so the stylesheet can keep the id on one line (it holds hyphens, after which a line
+    would otherwise break). Longer URLs print smaller so they fit on one line."""
+
+    head: str
+    tail: str
+    size: str
+
+
+def printed_url(url: str, public_id: str) -> PrintedURL:
+    at = url.rfind(public_id) if public_id else -1
+    head, tail = (url[:at], url[at:]) if at >= 0 else (url, "")
+    size = "m" if len(url) <= 60 else "s" if len(url) <= 72 else "xs"
+    return PrintedURL(head=head, tail=tail, size=size)
+
+
 _CONTROL_CHARS = dict.fromkeys(
     (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)), "\ufffd"
 )
@@ -286,6 +304,7 @@ def badge_context(snapshot: BadgeSnapshot, *, compact: bool = False) -> dict:
         if snapshot.expires_on
         else "",
         "short_verify_url": short_url(snapshot.verify_url),
+        "verify_url": printed_url(snapshot.verify_url, snapshot.public_id),
         "page_class": snapshot.page_size.lower(),
         "show_badge_title": snapshot.badge_title.strip() != snapshot.course_title.strip(),
         "qr_src": f"{GENERATED_SCHEME}:qr.png",

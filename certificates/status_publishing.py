@@ -89,10 +89,23 @@ def set_status_bit(index: int, purpose: StatusPurpose, value: bool) -> None:
     bits = Bitstring.decode(row.credential["credentialSubject"]["encodedList"])
     if bits.get(index) == value:
         return
+    if purpose == "suspension" and not value and _revoked_on_list(index):
+        # Credentials name the suspension list (decision 0004): for them, clearing this
+        # bit would undo a revocation.
+        raise status_list.StatusListError(
+            "a revoked badge stays suspended on the list: revocation cannot be undone"
+        )
     status_list.set_status(bits, index, purpose, value)
     for name, field_value in _signed_fields(purpose, bits).items():
         setattr(row, name, field_value)
     row.save(update_fields=["credential", "etag", "updated_at"])
+
+
+def _revoked_on_list(index: int) -> bool:
+    # A plain read: the revocation bit only ever goes from clear to set, and the badge's
+    # row lock (held by every caller) orders this against the badge's own revocation.
+    row = get_status_list("revocation")
+    return Bitstring.decode(row.credential["credentialSubject"]["encodedList"]).get(index)
 
 
 def resign_status_lists() -> None:

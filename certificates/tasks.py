@@ -44,6 +44,21 @@ def rerender_badge_task(badge_id: int) -> bool:
     return publishing.rerender_issued(badge_id)
 
 
+@shared_task(acks_late=True)
+def issue_badges_for_past_completions_task(course_id: int, by_user_id: int | None = None) -> int:
+    """Issue the badges of fellows who completed a course before it had a design. Safe to
+    deliver any number of times: a second run finds every fellow served and issues none."""
+    from django.contrib.auth import get_user_model
+
+    from courses.models import CoursePage
+
+    course = CoursePage.objects.filter(pk=course_id).first()
+    if course is None:
+        return 0
+    by = get_user_model().objects.filter(pk=by_user_id).first() if by_user_id else None
+    return issuance.issue_badges_for_past_completions(course, by=by)
+
+
 @shared_task(acks_late=True, soft_time_limit=90, time_limit=120, max_retries=5)
 def resign_badge_task(badge_id: int, compromised_key_id: str) -> bool:
     """Re-sign (and re-render) a badge whose key was marked compromised. Safe to run twice."""

@@ -33,8 +33,14 @@ urlpatterns = [
     ),
     path("badges/<badgeid:public_id>/wallet-qr.svg", views.badge_wallet_qr, name="wallet_qr"),
     path("badges/<badgeid:public_id>/artwork", views.badge_artwork, name="badge_artwork"),
+    path(
+        "badges/achievement/<int:course_id>",
+        views.legacy_achievement,
+        name="legacy_achievement",
+    ),
     # Every other address under /badges/ gets the same 404 without touching the database.
     re_path(r"^badges/.+$", views.unknown_badge),
+    path("achievements/<uuid:public_id>/", views.achievement_page, name="achievement"),
     path("status/<str:purpose>", views.status_list, name="status_list"),
     path(".well-known/did.json", views.did_document, name="did_document"),
     path("verify/", views.verify_upload, name="verify"),

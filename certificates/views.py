@@ -18,6 +18,7 @@ from django.http import (
     HttpResponse,
     HttpResponseGone,
     HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
     JsonResponse,
 )
 from django.http.multipartparser import MultiPartParserError
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates import local_pages, ratelimit, status_publishing, status_version
+from certificates.coverage import awaited_badges_of
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
@@ -255,8 +257,16 @@ def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) ->
         # Only the owner of a valid badge is offered the LinkedIn button.
         "linkedin_url": linkedin_add_to_profile_url(badge.snapshot) if is_owner else "",
         "credential_url": credential_url(badge.public_id) if has_credential else "",
+        # The credential names its achievement page; no query needed to find it.
+        "achievement_url": _achievement_id(badge.credential) if has_credential else "",
         "is_owner": is_owner,
     }
+
+
+def _achievement_id(credential: dict) -> str:
+    achievement = (credential.get("credentialSubject") or {}).get("achievement") or {}
+    url = achievement.get("id")
+    return url if isinstance(url, str) and url.startswith(settings.SITE_URL + "/") else ""
 
 
 @require_GET
@@ -433,6 +443,45 @@ def badge_artwork(request: HttpRequest, public_id: str) -> HttpResponse:
     return _public_headers(response)
 
 
+# --- achievement pages -------------------------------------------------------------------
+
+
+@require_GET
+def achievement_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """What a badge design certifies: HTML, or the OB 3.0 Achievement as JSON (to
+    `Accept: application/json` or `?format=json`). Its address is the `achievement.id`
+    of the credentials issued from the design."""
+    from certificates.achievements import find_achievement
+
+    as_json = _wants_json(request) or request.GET.get("format") == "json"
+    limited = _too_many(request, as_json=as_json)
+    if limited:
+        return limited
+    achievement = find_achievement(public_id)
+    if achievement is None:
+        raise Http404("No achievement has this id.")
+    if as_json:
+        return _json_response(json.dumps(achievement.as_ob3(), ensure_ascii=False))
+    response = render(request, "certificates/achievement.html", {"achievement": achievement})
+    response["Vary"] = "Accept"
+    return response
+
+
+@require_GET
+def legacy_achievement(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The address credentials signed before achievement pages named: a permanent
+    redirect to the page, for those credentials only."""
+    from certificates.achievements import legacy_redirect
+
+    limited = _too_many(request)
+    if limited:
+        return limited
+    target = legacy_redirect(course_id)
+    if target is None:
+        raise Http404(NO_SUCH_BADGE)
+    return HttpResponsePermanentRedirect(target)
+
+
 # --- issuer documents -------------------------------------------------------------------
 
 
@@ -560,7 +609,10 @@ def my_badges(request: HttpRequest) -> HttpResponse:
         }
         for badge in badges
     ]
-    return render(request, "certificates/my_badges.html", {"rows": rows})
+    # A completed course without a badge is the course team's to fix, not the fellow's:
+    # never tell them to finish a course they finished.
+    awaited = awaited_badges_of(request.user)
+    return render(request, "certificates/my_badges.html", {"rows": rows, "awaited": awaited})
 
 
 def unknown_badge(request: HttpRequest) -> HttpResponse:

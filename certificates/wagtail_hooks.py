@@ -1,4 +1,5 @@
-"""Admin: the "Badges" menu — badge designs (a snippet) and issued badges with their actions.
+"""Admin: the "Badges" menu (badge designs, issued badges and their actions), and warnings
+about courses that give fellows no badge.
 
 Permissions (assign them to a group under Settings → Groups):
 - Badge designs: add/change/delete badge design.
@@ -9,20 +10,48 @@ Permissions (assign them to a group under Settings → Groups):
 
 from django.contrib.auth import get_permission_codename
 from django.db import IntegrityError
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
+from django.utils.http import urlencode
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import register_permission_policy
+from wagtail.admin.widgets.button import Button
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView as SnippetCreateView
 from wagtail.snippets.views.snippets import EditView as SnippetEditView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from certificates import admin_views
+from certificates import admin_views, coverage
 from certificates.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from certificates.models import Badge, BadgeDesign
+from courses.models import CoursePage
+
+
+def may_award(user) -> bool:
+    return policy_registry.get_by_type(Badge).user_has_permission(user, "award")
+
+
+def backfill_url(course) -> str:
+    return admin_views.admin_url("backfill") + "?" + urlencode({"course": course.pk})
+
+
+def add_design_url(course) -> str:
+    add = reverse(BadgeDesign.snippet_viewset.get_url_name("add"))
+    return add + "?" + urlencode({"course": course.pk})
+
+
+def waiting_fellows_note(course) -> str:
+    waiting = coverage.completions_without_badge(course).count()
+    if not waiting:
+        return ""
+    return (
+        f"{waiting} fellow{'s' if waiting != 1 else ''} completed {course.title} and"
+        f" hold{'s' if waiting == 1 else ''} no badge for it yet."
+    )
 
 
 class OneDesignPerCourseMixin:
@@ -41,11 +70,50 @@ class OneDesignPerCourseMixin:
 
 
 class BadgeDesignCreateView(OneDesignPerCourseMixin, SnippetCreateView):
-    pass
+    def get_initial_form_instance(self):
+        # "Add a badge design" links from a course name the course (?course=<id>).
+        instance = super().get_initial_form_instance()
+        course_id = self.request.GET.get("course", "")
+        if self.request.method == "GET" and course_id.isdigit():
+            course = CoursePage.objects.filter(pk=int(course_id)).first()
+            if course is not None:
+                instance = instance or self.model()
+                instance.course = course
+        return instance
+
+    def get_success_message(self, instance):
+        # Fellows who completed the course before it had a design are offered their badge.
+        message = super().get_success_message(instance)
+        note = waiting_fellows_note(instance.course)
+        return f"{message} {note}" if note else message
+
+    def get_success_buttons(self):
+        buttons = super().get_success_buttons()
+        if (
+            may_award(self.request.user)
+            and coverage.completions_without_badge(self.object.course).exists()
+        ):
+            buttons.append(messages.button(backfill_url(self.object.course), "Issue their badges"))
+        return buttons
 
 
 class BadgeDesignEditView(OneDesignPerCourseMixin, SnippetEditView):
-    pass
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if (
+            may_award(self.request.user)
+            and coverage.completions_without_badge(self.object.course).exists()
+        ):
+            buttons.append(
+                Button(
+                    "Issue badges for past completions",
+                    url=backfill_url(self.object.course),
+                    icon_name="tag",
+                    priority=30,
+                )
+            )
+        return buttons
 
 
 class BadgeDesignIndexView(SnippetIndexView):
@@ -110,6 +178,12 @@ class BadgeViewSet(ModelViewSet):
                 admin_views.RerenderProgressView.as_view(),
                 name="rerender_progress",
             ),
+            path("issue-past/", admin_views.BackfillView.as_view(), name="backfill"),
+            re_path(
+                r"^issue-past/(?P<job_id>[0-9a-f]{32})/$",
+                admin_views.BackfillProgressView.as_view(),
+                name="backfill_progress",
+            ),
         ]
 
 
@@ -133,6 +207,7 @@ BADGE_LOG_ACTIONS = {
     "replace": ("Replace badge", "Issued to replace an earlier badge"),
     "award": ("Award badge", "Awarded by hand"),
     "retry_render": ("Retry rendering", "Rendering retried after it was given up"),
+    "backfill": ("Issue for past completion", "Issued for a completion made before the design"),
 }
 
 
@@ -140,3 +215,67 @@ BADGE_LOG_ACTIONS = {
 def register_badge_log_actions(actions):
     for action, (label, message) in BADGE_LOG_ACTIONS.items():
         actions.register_action(f"credence.badge.{action}", label, message)
+
+
+# --- warnings about courses that cannot issue a badge ----------------------------------
+
+
+@hooks.register("before_edit_page")
+def warn_when_a_published_course_has_no_design(request, page):
+    """The course's edit page says so when fellows can complete it but get no badge."""
+    if request.method != "GET" or not issubclass(page.specific_class, CoursePage):
+        return None
+    if not page.live or BadgeDesign.objects.filter(course_id=page.pk).exists():
+        return None
+    note = waiting_fellows_note(page)
+    buttons = []
+    if request.user.has_perm(f"{BadgeDesign._meta.app_label}.add_badgedesign"):
+        buttons.append(messages.button(add_design_url(page), "Add a badge design"))
+    messages.warning(
+        request,
+        "This course is published but has no badge design: fellows who complete it get"
+        " no badge." + (f" {note}" if note else ""),
+        buttons=buttons,
+    )
+    return None
+
+
+class BadgeCoveragePanel(Component):
+    """Dashboard notice: published courses without a design, and designed courses whose
+    past completions still hold no badge."""
+
+    name = "badge_coverage"
+    order = 90  # above Wagtail's own panels
+    template_name = "certificates/admin/home_badge_coverage.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context):
+        user = self.request.user
+        can_design = user.has_perm(f"{BadgeDesign._meta.app_label}.add_badgedesign")
+        return {
+            "without_design": [
+                (row, add_design_url(row.course) if can_design else "")
+                for row in coverage.published_courses_without_design()
+            ],
+            "awaiting_backfill": [
+                (row, backfill_url(row.course))
+                for row in coverage.designed_courses_with_unbadged_completions()
+            ]
+            if may_award(user)
+            else [],
+        }
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        if not context["without_design"] and not context["awaiting_backfill"]:
+            return ""
+        return super().render_html(parent_context)
+
+
+@hooks.register("construct_homepage_panels")
+def add_badge_coverage_panel(request, panels):
+    user = request.user
+    if user.has_perm(f"{BadgeDesign._meta.app_label}.add_badgedesign") or may_award(user):
+        panels.append(BadgeCoveragePanel(request))

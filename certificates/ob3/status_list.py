@@ -104,13 +104,16 @@ def status_list_url(site_url: str, purpose: StatusPurpose) -> str:
     return f"{site_url.rstrip('/')}/status/{purpose}"
 
 
-def status_entry(site_url: str, purpose: StatusPurpose, index: int) -> dict:
-    """The `credentialStatus` of a badge holding `index` in the `purpose` list.
+# The purpose of the one entry an issued credential carries. The OB 3.0 JSON Schema
+# allows a single status object, and DCC-based verifiers read only the purposes
+# revocation and suspension; a revocation entry could never show a suspension (its bit
+# cannot be cleared), so credentials name the suspension list, whose bit is set while
+# a badge is suspended and, for good, once it is revoked (docs/decisions/0004).
+CREDENTIAL_STATUS_PURPOSE: StatusPurpose = "suspension"
 
-    The OB 3.0 JSON Schema allows a single status object per credential, so a badge
-    carries one purpose: revocation for ordinary badges (final), suspension where a
-    badge must be able to lapse and come back.
-    """
+
+def status_entry(site_url: str, purpose: StatusPurpose, index: int) -> dict:
+    """The `credentialStatus` entry of a badge holding `index` in the `purpose` list."""
     url = status_list_url(site_url, purpose)
     return {
         "id": f"{url}#{index}",

@@ -4,23 +4,28 @@ Run through ``manage.py load_demo``; tests call :func:`load_demo` directly. Ever
 happens inside one transaction, so bad content leaves the database as it was.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.blocks import StreamValue
 from wagtail.fields import StreamField
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from certificates.models import BadgeDesign
 from courses.demo import COURSES, INDEX_INTRO
-from courses.demo.raw import CourseSpec, ModuleSpec
+from courses.demo.raw import BadgeSpec, CourseSpec, ModuleSpec
 from courses.models import CourseIndexPage, CoursePage, ModulePage
 from lms.accounts.second_factor import backup_code_digest
 
@@ -32,6 +37,7 @@ FELLOW_NAME = "Wanjiru Ngũgĩ"
 TOTP_DEVICE_NAME = "Demo authenticator"
 BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODE_COUNT = 5
+ARTWORK_DIR = Path(__file__).resolve().parent / "artwork"
 
 
 class DemoContentError(Exception):
@@ -63,6 +69,7 @@ class AccountResult:
 class DemoReport:
     site_url: str
     pages: PageChanges
+    designs: PageChanges
     accounts: list[AccountResult]
 
 
@@ -74,15 +81,16 @@ def load_demo(*, reset_passwords: bool = False) -> DemoReport:
     or ``reset_passwords`` is set (new passwords and new second-factor devices).
     """
     with transaction.atomic():
-        pages = PageChanges()
+        pages, designs = PageChanges(), PageChanges()
         index = _ensure_catalogue(pages)
-        for course in COURSES:
-            _ensure_course(index, course, pages)
+        for spec in COURSES:
+            course = _ensure_course(index, spec, pages)
+            _ensure_badge_design(course, spec.badge, designs)
         accounts = [
             _ensure_account(ADMIN_EMAIL, ADMIN_NAME, superuser=True, reset=reset_passwords),
             _ensure_account(FELLOW_EMAIL, FELLOW_NAME, superuser=False, reset=reset_passwords),
         ]
-    return DemoReport(site_url=settings.SITE_URL, pages=pages, accounts=accounts)
+    return DemoReport(site_url=settings.SITE_URL, pages=pages, designs=designs, accounts=accounts)
 
 
 # --- Pages -----------------------------------------------------------------------
@@ -268,6 +276,64 @@ def _keep_module_order(course: CoursePage, slugs: list[str]) -> None:
     for slug in slugs:
         page = ModulePage.objects.child_of(course).get(slug=slug)
         page.move(course, pos="last-child")
+
+
+# --- Badge designs -------------------------------------------------------------------
+
+
+def _ensure_artwork(spec: BadgeSpec):
+    """The shipped artwork as a Wagtail image, found again by its content hash on later
+    runs (so a renamed or re-titled image is still reused, and nothing is uploaded twice)."""
+    path = ARTWORK_DIR / spec.artwork
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise DemoContentError(f"badge artwork {spec.artwork!r} is missing: {error}") from error
+    # Wagtail's own file_hash is the SHA-1 of the file's bytes.
+    digest = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+    image_model = get_image_model()
+    image = image_model.objects.filter(file_hash=digest).order_by("pk").first()
+    if image is None:
+        with path.open("rb") as handle:
+            image = image_model(title=f"Badge artwork: {spec.title}")
+            image.file = ImageFile(handle, name=spec.artwork)
+            image.save()
+        image.get_file_hash()  # computes and stores file_hash, so the next run finds it
+    return image
+
+
+def _ensure_badge_design(course: CoursePage, spec: BadgeSpec, designs: PageChanges) -> BadgeDesign:
+    """Create the course's badge design, or restore the shipped one if it was changed.
+    Saved only on a change: each save bumps the design's template version."""
+    wanted = {
+        "title": spec.title,
+        "description": spec.description,
+        "criteria": spec.criteria,
+        "signatory_name": spec.signatory_name,
+        "signatory_title": spec.signatory_title,
+        "accent_color": spec.accent_color,
+        "validity_days": spec.validity_days,
+        "artwork": _ensure_artwork(spec),
+    }
+    design = BadgeDesign.objects.filter(course=course).first()
+    label = f"badge design: {spec.title}"
+    if design is None:
+        design = BadgeDesign(course=course, **wanted)
+        status = "created"
+    elif any(getattr(design, name) != value for name, value in wanted.items()):
+        for name, value in wanted.items():
+            setattr(design, name, value)
+        status = "updated"
+    else:
+        designs.record("unchanged", label)
+        return design
+    try:
+        design.full_clean()
+    except ValidationError as error:
+        raise DemoContentError(f"{label}: {error.messages}") from error
+    design.save()
+    designs.record(status, label)
+    return design
 
 
 # --- Accounts ----------------------------------------------------------------------

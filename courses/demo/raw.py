@@ -25,6 +25,21 @@ class ModuleSpec:
 
 
 @dataclass(frozen=True)
+class BadgeSpec:
+    """The badge a course earns: wording, signatory, look. ``artwork`` names a PNG in
+    ``courses/demo/artwork/`` (made from the SVG beside it)."""
+
+    title: str
+    description: str
+    criteria: str
+    signatory_name: str
+    signatory_title: str
+    accent_color: str
+    artwork: str
+    validity_days: int | None = None
+
+
+@dataclass(frozen=True)
 class CourseSpec:
     slug: str
     title: str
@@ -34,6 +49,7 @@ class CourseSpec:
     level: str
     estimated_minutes: int
     modules: list[ModuleSpec]
+    badge: BadgeSpec
     prerequisites: tuple[str, ...] = field(default=())
 
 

@@ -60,7 +60,9 @@ def test_the_verdict_comes_first_in_plain_words(badge, client):
 def test_technical_terms_are_only_behind_the_disclosure(badge, client):
     html = page_html(client, badge)
     key_id = badge.signing_key_id
-    technical = ["eddsa-rdfc-2022", "did:web", key_id, "/status/revocation"]
+    status = badge.credential["credentialStatus"]
+    status_list = (status if isinstance(status, dict) else status[0])["statusListCredential"]
+    technical = ["eddsa-rdfc-2022", "did:web", key_id, status_list]
     outside = visible_text(without_disclosures(html[html.index('<main id="main"') :]))
     for term in technical:
         assert term not in outside, term

@@ -2,9 +2,10 @@
 
 import errno
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.files.storage import default_storage
@@ -19,7 +20,9 @@ from certificates import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
 from courses.models import CourseCompletion
+from tests.certificates.test_admin_support import make_badge
 from tests.certificates.test_rendering import reload_fonts, remove_shipped_fonts
+from tests.certificates.test_status_lists import served_bit
 from tests.certificates.verify_support import issue_badge_now
 
 pytestmark = pytest.mark.django_db
@@ -514,3 +517,382 @@ def test_a_badge_awarded_by_hand_without_a_score_gets_none_on_reissue(
         new = issuance.reissue_badge(badge, by=staff_user)
     new.refresh_from_db()
     assert new.snapshot["score_percent"] is None
+
+
+# --- staff state changes: the whole row, the history entry, the on-commit work ----------
+
+FROZEN = datetime(2025, 5, 9, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tasks_run():
+    """(task name, args) of every Celery task run (eagerly) while the test runs."""
+    from celery.signals import task_prerun
+
+    seen = []
+
+    def record(task=None, args=None, **_):
+        seen.append((task.name.rsplit(".", 1)[-1], tuple(args)))
+
+    task_prerun.connect(record, weak=False)
+    yield seen
+    task_prerun.disconnect(record)
+
+
+def history(badge) -> list[tuple]:
+    """The badge's entries in Wagtail's history: (action, who, data)."""
+    from wagtail.models import ModelLogEntry
+
+    return [
+        (e.action, e.user, e.data)
+        for e in ModelLogEntry.objects.for_instance(badge).select_related("user").order_by("pk")
+    ]
+
+
+def lifecycle_of(badge) -> dict:
+    return dict(
+        Badge.objects.filter(pk=badge.pk)
+        .values("state", "suspended_at", "revoked_at", "revocation_reason", "superseded_by")
+        .get()
+    )
+
+
+def listed_bits(index) -> dict[str, bool]:
+    """The badge's bit in each signed list as served to verifiers."""
+    client = Client()
+    return {purpose: served_bit(client, purpose, index) for purpose in ("revocation", "suspension")}
+
+
+@pytest.fixture
+def issued(design, fellow):
+    """An issued badge with its status index, made directly (no render)."""
+    badge = make_badge(design=design, recipient=fellow, issued_at=FROZEN - timedelta(days=30))
+    Badge.objects.filter(pk=badge.pk).update(status_index=70_001)
+    badge.refresh_from_db()
+    return badge
+
+
+def test_a_suspension_is_dated_logged_listed_and_purged_on_commit(
+    issued, staff_user, client, tasks_run, django_capture_on_commit_callbacks
+):
+    # The page is cached (the badge has no signed credential here: "unverified").
+    assert client.get(f"/badges/{issued.public_id}.json").json()["status"] == "unverified"
+    with time_machine.travel(FROZEN, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            returned = issuance.suspend_badge(issued, by=staff_user)
+    assert (returned.pk, returned.state, returned.suspended_at) == (
+        issued.pk,
+        Badge.State.SUSPENDED,
+        FROZEN,
+    )
+    assert lifecycle_of(issued) == {
+        "state": Badge.State.SUSPENDED,
+        "suspended_at": FROZEN,
+        "revoked_at": None,
+        "revocation_reason": "",
+        "superseded_by": None,
+    }
+    assert history(issued) == [("credence.badge.suspend", staff_user, {})]
+    assert listed_bits(70_001) == {"revocation": False, "suspension": True}
+    assert tasks_run == [("badge_status_changed_task", (issued.pk, None))]
+    assert client.get(f"/badges/{issued.public_id}.json").json()["status"] == "suspended"
+    assert mail.outbox == []
+
+
+def test_suspending_again_changes_and_logs_nothing(
+    issued, staff_user, tasks_run, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(FROZEN, tick=False):
+        issuance.suspend_badge(issued, by=staff_user)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = issuance.suspend_badge(issued, by=staff_user)
+    assert (again.state, again.suspended_at, callbacks, tasks_run) == (
+        Badge.State.SUSPENDED,
+        FROZEN,
+        [],
+        [],
+    )
+    assert history(issued) == [("credence.badge.suspend", staff_user, {})]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [Badge.State.PENDING, Badge.State.RENDERING, Badge.State.REVOKED, Badge.State.SUPERSEDED],
+)
+def test_only_an_issued_badge_can_be_suspended(design, fellow, staff_user, state):
+    badge = make_badge(design=design, recipient=fellow, state=state)
+    before = lifecycle_of(badge)
+    with pytest.raises(issuance.IssuanceError, match="^Only an issued badge can be suspended.$"):
+        issuance.suspend_badge(badge, by=staff_user)
+    assert (lifecycle_of(badge), history(badge)) == (before, [])
+
+
+def test_a_reinstatement_clears_the_suspension_logs_it_and_refreshes_the_page_on_commit(
+    issued, design, staff_user, client, tasks_run, django_capture_on_commit_callbacks
+):
+    # Its neighbours in the suspension list stay suspended.
+    neighbours = make_badge(design=design)
+    Badge.objects.filter(pk=neighbours.pk).update(status_index=70_000)
+    neighbours.refresh_from_db()
+    issuance.suspend_badge(neighbours)
+    with time_machine.travel(FROZEN, tick=False):
+        issuance.suspend_badge(issued, by=staff_user)
+    assert client.get(f"/badges/{issued.public_id}.json").json()["status"] == "suspended"
+    del tasks_run[:]
+    with django_capture_on_commit_callbacks(execute=True):
+        returned = issuance.reinstate_badge(issued, by=staff_user)
+    assert (returned.state, returned.suspended_at) == (Badge.State.ISSUED, None)
+    assert lifecycle_of(issued) == {
+        "state": Badge.State.ISSUED,
+        "suspended_at": None,
+        "revoked_at": None,
+        "revocation_reason": "",
+        "superseded_by": None,
+    }
+    assert history(issued) == [
+        ("credence.badge.suspend", staff_user, {}),
+        ("credence.badge.reinstate", staff_user, {}),
+    ]
+    assert listed_bits(70_001) == {"revocation": False, "suspension": False}
+    assert listed_bits(70_000) == {"revocation": False, "suspension": True}
+    # The follow-up task refreshes the public status; a reinstatement sends no e-mail.
+    assert tasks_run == [("badge_status_changed_task", (issued.pk, None))]
+    assert client.get(f"/badges/{issued.public_id}.json").json()["status"] == "unverified"
+    assert mail.outbox == []
+
+
+def test_reinstating_an_issued_badge_changes_and_logs_nothing(
+    issued, staff_user, tasks_run, django_capture_on_commit_callbacks
+):
+    before = lifecycle_of(issued)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        returned = issuance.reinstate_badge(issued, by=staff_user)
+    assert (returned.pk, returned.state) == (issued.pk, Badge.State.ISSUED)
+    assert (lifecycle_of(issued), history(issued), callbacks, tasks_run) == (before, [], [], [])
+    assert listed_bits(70_001) == {"revocation": False, "suspension": False}
+
+
+@pytest.mark.parametrize(
+    "state", [Badge.State.PENDING, Badge.State.REVOKED, Badge.State.SUPERSEDED]
+)
+def test_only_a_suspended_badge_can_be_reinstated(design, fellow, staff_user, state):
+    badge = make_badge(design=design, recipient=fellow, state=state)
+    before = lifecycle_of(badge)
+    with pytest.raises(
+        issuance.IssuanceError,
+        match="^Only a suspended badge can be reinstated; revocation is final.$",
+    ):
+        issuance.reinstate_badge(badge, by=staff_user)
+    assert (lifecycle_of(badge), history(badge)) == (before, [])
+
+
+def test_a_revocation_is_dated_logged_listed_and_mailed_once(
+    issued, staff_user, tasks_run, caplog, django_capture_on_commit_callbacks
+):
+    reason = "  " + "Answers were copied. " * 30 + "  "  # 630 characters, padded
+    with time_machine.travel(FROZEN, tick=False), caplog.at_level("INFO", "credence.badges"):
+        with django_capture_on_commit_callbacks(execute=True):
+            issuance.revoke_badge(issued, reason=reason, by=staff_user)
+    assert f"badge {issued.public_id} revoked by {staff_user.pk}" in caplog.messages
+    kept = reason.strip()[:500]
+    assert lifecycle_of(issued) == {
+        "state": Badge.State.REVOKED,
+        "suspended_at": None,
+        "revoked_at": FROZEN,
+        "revocation_reason": kept,
+        "superseded_by": None,
+    }
+    assert history(issued) == [("credence.badge.revoke", staff_user, {"reason": kept})]
+    assert listed_bits(70_001) == {"revocation": True, "suspension": False}
+    assert tasks_run == [("badge_status_changed_task", (issued.pk, "revoked"))]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["fellow@example.org"], "Your badge has been revoked: Certified AI Data Labeler")
+    ]
+    # Again: nothing changes, nothing is logged or sent.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        issuance.revoke_badge(issued, reason="Another reason.", by=staff_user)
+    assert (lifecycle_of(issued)["revocation_reason"], callbacks) == (kept, [])
+    assert len(history(issued)) == len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_revocation_without_a_reason_is_refused_and_changes_nothing(issued, reason):
+    with pytest.raises(
+        issuance.IssuanceError, match="^Give a reason: it is shown on the public badge page.$"
+    ):
+        issuance.revoke_badge(issued, reason=reason)
+    assert (lifecycle_of(issued)["state"], history(issued)) == (Badge.State.ISSUED, [])
+
+
+def test_a_superseded_badge_cannot_be_revoked(design, fellow):
+    badge = make_badge(design=design, recipient=fellow, state=Badge.State.SUPERSEDED)
+    with pytest.raises(issuance.IssuanceError, match="revoke its replacement"):
+        issuance.revoke_badge(badge, reason="Copied.")
+    assert (lifecycle_of(badge)["state"], history(badge)) == (Badge.State.SUPERSEDED, [])
+
+
+def test_a_reissue_logs_on_both_badges_which_replaces_which(
+    design, completion, staff_user, tasks_run, django_capture_on_commit_callbacks
+):
+    old = make_badge(design=design, recipient=completion.user)
+    Badge.objects.filter(pk=old.pk).update(status_index=70_002)
+    old.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = issuance.reissue_badge(old, by=staff_user)
+    assert lifecycle_of(old) == {
+        "state": Badge.State.SUPERSEDED,
+        "suspended_at": None,
+        "revoked_at": None,
+        "revocation_reason": "",
+        "superseded_by": new.pk,
+    }
+    assert history(old) == [("credence.badge.reissue", staff_user, {"replacement": new.public_id})]
+    assert history(new) == [("credence.badge.replace", staff_user, {"replaces": old.public_id})]
+    assert listed_bits(70_002) == {"revocation": True, "suspension": False}
+    assert tasks_run == [
+        ("render_badge_task", (new.pk,)),
+        ("badge_status_changed_task", (old.pk, None)),
+    ]
+    new.refresh_from_db()
+    assert new.state == Badge.State.ISSUED and new.awarded_manually_by is None
+
+
+def test_a_manual_award_is_in_the_badges_history_once(
+    design, fellow, staff_user, django_capture_on_commit_callbacks
+):
+    fellow.show_scores_on_badges = True
+    fellow.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        badge = issuance.award_badge_manually(
+            recipient=fellow, course=design.course, by=staff_user, score_percent=88
+        )
+    assert history(badge) == [("credence.badge.award", staff_user, {})]
+    badge.refresh_from_db()
+    assert (badge.state, badge.awarded_manually_by, badge.recipient) == (
+        Badge.State.ISSUED,
+        staff_user,
+        fellow,
+    )
+    assert badge.snapshot["score_percent"] == 88
+    # Awarding again returns the same badge and logs nothing more.
+    again = issuance.award_badge_manually(recipient=fellow, course=design.course, by=staff_user)
+    assert again.pk == badge.pk
+    assert history(badge) == [("credence.badge.award", staff_user, {})]
+
+
+def test_a_manual_award_without_a_design_is_refused(course, fellow, staff_user):
+    with pytest.raises(issuance.IssuanceError, match="^This course has no badge design yet.$"):
+        issuance.award_badge_manually(recipient=fellow, course=course, by=staff_user)
+    assert Badge.objects.count() == 0
+
+
+def test_an_issue_that_loses_the_race_returns_the_winners_badge_and_queues_nothing(
+    design, completion, django_capture_on_commit_callbacks
+):
+    """Another request inserts the fellow's badge between our look-up and our insert: the
+    database's constraint refuses ours, and the winner's badge is the one returned."""
+    winner = {}
+
+    def insert_the_winner_after_our_lookup(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not winner and sql.startswith("SELECT") and 'FROM "certificates_badge" ' in sql:
+            winner["badge"] = None  # before the insert: the wrapper sees that query too
+            winner["badge"] = make_badge(design=design, recipient=completion.user)
+        return result
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with connection.execute_wrapper(insert_the_winner_after_our_lookup):
+            with transaction.atomic():
+                returned = issuance.request_badge_for_completion(completion)
+    assert winner["badge"] is not None
+    assert returned.pk == winner["badge"].pk and not getattr(returned, "just_created", False)
+    assert list(Badge.objects.values_list("pk", flat=True)) == [winner["badge"].pk]
+    assert callbacks == []  # no render queued for the badge that was never written
+
+
+def test_withdrawal_takes_the_badge_from_a_render_in_flight(
+    design, completion, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The fellow erases their account while a worker renders their badge: the render,
+    holding the old lease token, publishes nothing and leaves no file."""
+    badge = issue(completion)
+    real_sign = publishing.sign_badge
+    withdrawn = []
+
+    def erasure_during_the_render(rendering):
+        signed = real_sign(rendering)
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            withdrawn.extend(issuance.withdraw_badges_of(completion.user))
+        return signed
+
+    monkeypatch.setattr(publishing, "sign_badge", erasure_during_the_render)
+    outcome = publishing.render_and_publish(badge.pk)
+    assert (outcome.result, withdrawn) == ("lost-lease", [badge.public_id])
+    row = Badge.objects.filter(pk=badge.pk).values(
+        "state", "pdf", "pdf_sha256", "credential", "render_token", "render_lease_until"
+    )
+    assert row.get() == {
+        "state": Badge.State.REVOKED,
+        "pdf": "",
+        "pdf_sha256": "",
+        "credential": None,
+        # The render's token is gone with the rest: nothing may finish or mark this badge.
+        "render_token": "",
+        "render_lease_until": None,
+    }
+    assert _files_of(badge) == [] and mail.outbox == []
+    assert publishing.render_and_publish(badge.pk).result == "already-done"
+
+
+def test_a_render_lost_before_staff_retried_cannot_publish_over_the_retry(
+    design, completion, staff_user, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """A worker thought lost (its lease ran out on the last attempt) finishes after staff
+    retried the badge: the retry's render is the one published, the late one discarded."""
+    badge = issue(completion)
+    real_sign = publishing.sign_badge
+    late_tokens, retry_callbacks = [], []
+    long_error = "OSError: No space left on device. " * 20  # 680 characters; 500 are kept
+
+    def lease_lost_and_staff_retry(rendering):
+        signed = real_sign(rendering)
+        late_tokens.append(rendering.render_token)
+        Badge.objects.filter(pk=rendering.pk).update(
+            render_attempts=publishing.MAX_RENDER_ATTEMPTS,
+            render_lease_until=timezone.now() - timedelta(seconds=1),
+            last_error=long_error,
+        )
+        with django_capture_on_commit_callbacks() as callbacks:
+            retried = issuance.retry_render(Badge.objects.get(pk=rendering.pk), by=staff_user)
+        retry_callbacks.extend(callbacks)  # run below, once the late render is done
+        assert (retried.state, retried.render_attempts, retried.render_token) == (
+            Badge.State.PENDING,
+            0,
+            "",  # the late worker's token no longer names this badge
+        )
+        return signed
+
+    with monkeypatch.context() as patch, caplog.at_level("INFO", logger="credence.badges"):
+        patch.setattr(publishing, "sign_badge", lease_lost_and_staff_retry)
+        assert publishing.render_and_publish(badge.pk).result == "lost-lease"
+    assert f"badge {badge.public_id}: rendering retried by staff" in caplog.messages
+    row = Badge.objects.get(pk=badge.pk)
+    assert (row.state, row.pdf.name, row.render_token, row.render_attempts) == (
+        Badge.State.PENDING,
+        "",
+        "",
+        0,
+    )
+    assert _files_of(badge) == []  # the late render's PDF was discarded
+    assert history(badge) == [
+        (
+            "credence.badge.retry_render",
+            staff_user,
+            {"last_error": long_error[:500]},
+        )
+    ]
+    # The retry's on-commit work renders it afresh, under a new token.
+    for callback in retry_callbacks:
+        callback()
+    row.refresh_from_db()
+    assert row.state == Badge.State.ISSUED and row.render_token not in ("", *late_tokens)

@@ -42,7 +42,10 @@ def test_revocation_sets_the_bit_in_a_validly_signed_list_at_commit(
         if not r.ok
     }
     # Only the status check fails: the list itself is validly signed by the issuer.
-    assert failed == {"revocation": "revoked"}
+    # The credential's one entry names the suspension list, where a revoked badge's bit
+    # is set for good (docs/decisions/0004).
+    assert failed == {"suspension": "suspended"}
+    assert served_bit(client, "suspension", badge.status_index)
 
 
 def test_revocation_cannot_be_undone_in_the_list(

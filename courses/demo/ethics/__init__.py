@@ -8,7 +8,7 @@ from courses.demo.ethics import (
     m5_wellbeing,
 )
 from courses.demo.foundations import COURSE as FOUNDATIONS
-from courses.demo.raw import CourseSpec
+from courses.demo.raw import BadgeSpec, CourseSpec
 
 COURSE = CourseSpec(
     slug="ai-ethics-for-ai-trainers",
@@ -38,6 +38,24 @@ COURSE = CourseSpec(
     level="intermediate",
     estimated_minutes=150,
     prerequisites=(FOUNDATIONS.slug,),
+    badge=BadgeSpec(
+        title="Ethical AI Trainer",
+        description=(
+            "The holder recognises and checks for bias in labels, keeps personal data and"
+            " other people's work out of training tasks, keeps honest records of their own"
+            " work, and knows how to limit exposure to harmful content and find support."
+        ),
+        criteria=(
+            "Completed Foundations of AI Data Labeling, then passed the graded quiz that"
+            " ends each of the five modules of AI Ethics for AI Trainers. Valid for two"
+            " years, as practice and rules change."
+        ),
+        signatory_name="Amara Okafor",
+        signatory_title="Director of Training",
+        accent_color="#2F6B4F",
+        artwork="ai-ethics-for-ai-trainers.png",
+        validity_days=730,
+    ),
     modules=[
         m1_bias.MODULE,
         m2_privacy.MODULE,

@@ -7,7 +7,7 @@ from courses.demo.foundations import (
     m4_stumpers,
     m5_quality,
 )
-from courses.demo.raw import CourseSpec
+from courses.demo.raw import BadgeSpec, CourseSpec
 
 COURSE = CourseSpec(
     slug="foundations-of-ai-data-labeling",
@@ -36,6 +36,23 @@ COURSE = CourseSpec(
     ],
     level="introductory",
     estimated_minutes=150,
+    badge=BadgeSpec(
+        title="Certified AI Data Labeler: Foundations",
+        description=(
+            "The holder writes demonstrations that are correct and show their reasoning,"
+            " chooses the better of two model responses with a rationale others can check,"
+            " writes hard questions that have one verifiable answer, and applies a"
+            " project's guidelines consistently."
+        ),
+        criteria=(
+            "Passed the graded quiz that ends each of the five modules of Foundations of"
+            " AI Data Labeling, each drawn at random from a pool of real labeling tasks."
+        ),
+        signatory_name="Amara Okafor",
+        signatory_title="Director of Training",
+        accent_color="#1D5FA8",
+        artwork="foundations-of-ai-data-labeling.png",
+    ),
     modules=[
         m1_role.MODULE,
         m2_demonstrations.MODULE,

@@ -10,9 +10,10 @@ from courses.demo.loader import AccountResult, DemoReport, load_demo
 
 class Command(BaseCommand):
     help = (
-        "Create or update the demo course catalogue, its two courses and their modules,"
-        " a demo admin (with a TOTP device and backup codes) and a demo fellow. Safe to"
-        " run again: unchanged pages get no new revision and passwords are kept."
+        "Create or update the demo course catalogue, its two courses, their modules and"
+        " their badge designs, a demo admin (with a TOTP device and backup codes) and a"
+        " demo fellow. Safe to run again: unchanged pages get no new revision, unchanged"
+        " designs no new version, and passwords are kept."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         # passwords shown are always the ones that were saved.
         report = load_demo(reset_passwords=reset_passwords)
         self._print_pages(report)
+        self._print_designs(report)
         for account in report.accounts:
             self._print_account(account)
         self.stdout.write("")
@@ -43,6 +45,18 @@ class Command(BaseCommand):
         )
         for status in ("created", "updated"):
             for label in getattr(pages, status):
+                self.stdout.write(f"  {status}: {label}")
+
+    def _print_designs(self, report: DemoReport) -> None:
+        designs = report.designs
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Badge designs: {len(designs.created)} created, {len(designs.updated)} updated,"
+                f" {len(designs.unchanged)} unchanged"
+            )
+        )
+        for status in ("created", "updated"):
+            for label in getattr(designs, status):
                 self.stdout.write(f"  {status}: {label}")
 
     def _print_account(self, account: AccountResult) -> None:

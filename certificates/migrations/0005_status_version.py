@@ -12,7 +12,7 @@ def create_the_row(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0003_badge_withdrawn_at"),
+        ("certificates", "0004_badgedesign_public_id"),
     ]
 
     operations = [
