@@ -29,7 +29,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
@@ -39,6 +39,7 @@ from wagtail.permissions import policy_registry
 
 from certificates import issuance
 from certificates.coverage import completions_without_badge
+from certificates.dates import badge_day
 from certificates.forms import AwardForm, BackfillForm, RerenderForm, RevokeForm
 from certificates.models import Badge
 from certificates.verification import badge_status
@@ -330,8 +331,20 @@ def badge_list_columns() -> list:
         Column("email", label="E-mail", accessor=recipient_email),
         Column("course", label="Course", accessor=course_title),
         Column("state", label="State", accessor="get_state_display", sort_key="state"),
-        DateColumn("issued_at", label="Issued", sort_key="issued_at"),
-        DateColumn("expires_at", label="Expires", sort_key="expires_at"),
+        # The day as the badge's page and PDF print it, not "3 days ago": staff compare
+        # it with what a fellow or an employer reads them.
+        Column(
+            "issued_at",
+            label="Issued",
+            accessor=lambda b: badge_day(b.issued_at),
+            sort_key="issued_at",
+        ),
+        Column(
+            "expires_at",
+            label="Expires",
+            accessor=lambda b: badge_day(b.expires_at),
+            sort_key="expires_at",
+        ),
         Column("public_id", label="Public id"),
     ]
 

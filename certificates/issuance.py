@@ -482,9 +482,10 @@ REVOKED_BITS = {"revocation": True, "suspension": True}
 
 def _set_status_bits(badge: Badge, **bits: bool) -> None:
     """Set or clear the badge's bit in each named list (revocation before suspension,
-    the lock order every caller keeps), re-signing them in the caller's transaction,
-    and purge its cached public page as soon as that transaction commits."""
-    from certificates import status_publishing
+    the lock order every caller keeps), re-signing them, and move the status version on,
+    in the caller's transaction; purge its cached public page once that transaction
+    commits."""
+    from certificates import status_publishing, status_version
     from certificates.credentials import CredentialUnavailable
 
     if badge.status_index is not None:
@@ -494,6 +495,9 @@ def _set_status_bits(badge: Badge, **bits: bool) -> None:
                     status_publishing.set_status_bit(badge.status_index, purpose, bits[purpose])
         except CredentialUnavailable as error:
             raise IssuanceError(f"The status list cannot be re-signed: {error}") from error
+    # Cached pages in every process (with or without Redis) see this within seconds; the
+    # purge below makes it immediate where it reaches.
+    status_version.note_change()
     public_id = badge.public_id
     transaction.on_commit(lambda: status_publishing.purge_badge_page(public_id))
 

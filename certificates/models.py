@@ -258,3 +258,19 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} status list"
+
+
+class StatusVersion(models.Model):
+    """One row whose token changes, in the same transaction, with every change of any
+    badge's public status (revocation, suspension, reinstatement, supersession, withdrawal).
+
+    Cached public pages record the token they were built under, and every web process
+    reads the row every few seconds (certificates/status_version.py): a change made by
+    any process, a shell or a management command included, reaches every cache without
+    needing Redis to carry the news.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"status version {self.token}"

@@ -29,6 +29,7 @@ from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from certificates.dates import badge_day
 from certificates.qr import verify_qr_png
 from certificates.snapshot import BadgeSnapshot, is_safe_storage_name
 
@@ -56,9 +57,6 @@ AF_RELATIONSHIPS = frozenset(
     {"Source", "Data", "Alternative", "Supplement", "EncryptedPayload", "FormData", "Schema"}
     | {"Unspecified"}
 )
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 
 logger = logging.getLogger("credence.certificates.rendering")
 
@@ -197,9 +195,10 @@ def _stylesheets() -> tuple[CSS, ...]:
 _RENDER_LOCK = threading.Lock()
 
 
-def format_day(day: date) -> str:
-    """'25 November 2026': day, month name, year, which no reader can misread."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def format_day(day: date, language: str | None = None) -> str:
+    """The day as the badge's page and the admin print it too ('25 November 2026' in
+    English: day, month name, year, which no reader can misread)."""
+    return badge_day(day, language)
 
 
 def text_direction(text: str) -> str:
@@ -300,8 +299,10 @@ def badge_context(snapshot: BadgeSnapshot, *, compact: bool = False) -> dict:
         "name_size": name_size_class(snapshot.recipient_name),
         "wording_size": _wording_size_class(snapshot),
         "compact": compact,
-        "issued_on": format_day(snapshot.issued_on),
-        "expires_on": format_day(snapshot.expires_on) if snapshot.expires_on else "",
+        "issued_on": format_day(snapshot.issued_on, snapshot.language),
+        "expires_on": format_day(snapshot.expires_on, snapshot.language)
+        if snapshot.expires_on
+        else "",
         "short_verify_url": short_url(snapshot.verify_url),
         "verify_url": printed_url(snapshot.verify_url, snapshot.public_id),
         "page_class": snapshot.page_size.lower(),

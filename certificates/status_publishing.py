@@ -74,6 +74,12 @@ def get_status_list(purpose: StatusPurpose) -> StatusList:
     return row
 
 
+def status_list_etag(purpose: StatusPurpose) -> str | None:
+    """The ETag of the purpose's list as served, without reading the list; None before
+    the list exists."""
+    return StatusList.objects.filter(purpose=purpose).values_list("etag", flat=True).first()
+
+
 def set_status_bit(index: int, purpose: StatusPurpose, value: bool) -> None:
     """Set or clear one badge's bit and re-sign the list. Must run inside the transaction
     that changes the badge. A revocation bit cannot be cleared (StatusListError)."""

@@ -32,6 +32,7 @@ urlpatterns = [
         name="badge_credential",
     ),
     path("badges/<badgeid:public_id>/wallet-qr.svg", views.badge_wallet_qr, name="wallet_qr"),
+    path("badges/<badgeid:public_id>/artwork", views.badge_artwork, name="badge_artwork"),
     path(
         "badges/achievement/<int:course_id>",
         views.legacy_achievement,

@@ -18,9 +18,12 @@ from django.db import InterfaceError, NotSupportedError, OperationalError, conne
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
 
+from certificates.dates import badge_day
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
 from certificates.ob3 import credential as ob3
+from certificates.ob3.data_integrity import proofs_of
 
 SIGNATURE = "signature"
 ISSUER_KEY = "issuer_key"
@@ -67,8 +70,8 @@ class Check:
 
     @property
     def checked_at_display(self) -> str:
-        """For people, e.g. '1 Mar 2025, 14:05 UTC'."""
-        return _local_time(self.checked_at, "j M Y, H:i T", *_locale())
+        """For people, in the site's date format, e.g. '1 March 2025, 14:05 UTC'."""
+        return _local_time(self.checked_at, get_format("DATETIME_FORMAT") + " T", *_locale())
 
     def as_dict(self) -> dict:
         return {
@@ -136,7 +139,7 @@ def _local_time(moment: datetime, pattern: str, zone_name: str, language: str | 
 
 
 def _day(moment: datetime | None) -> str:
-    return format_date(timezone.localtime(moment), "j F Y") if moment else ""
+    return badge_day(moment)
 
 
 def badge_url(public_id: str) -> str:
@@ -605,6 +608,72 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
         since=badge.issued_at,
         badge=badge,
     )
+
+
+# --- for people who are not verifiers ----------------------------------------------
+
+
+def in_plain_words(verdict: Verdict) -> str:
+    """The verdict as one sentence an employer reads first, e.g. "Valid: this badge was
+    issued to Ada Lovelace for completing Foundations on 7 December 2026." No technical
+    terms: the checks behind it are for those who ask (`technical_facts`)."""
+    badge = verdict.badge
+    if badge is None or verdict.code in ("withdrawn", "invalid", "altered", "unverified"):
+        return verdict.summary
+    snap = badge.snapshot
+    earned = (
+        f"issued to {snap.get('recipient_name', '')} for completing "
+        f"{snap.get('course_title', '')} on {badge_day(snap.get('issued_on'))}"
+    )
+    issuer = snap.get("issuer_name") or "The issuer"
+    if verdict.code == "valid":
+        until = snap.get("expires_on")
+        tail = f", and is valid until {badge_day(until)}" if until else ""
+        return f"Valid: this badge was {earned}{tail}."
+    if verdict.code == "expired":
+        return f"Expired: this badge was {earned}, and expired on {_day(badge.expires_at)}."
+    if verdict.code == "revoked":
+        reason = f" ({badge.revocation_reason})" if badge.revocation_reason else ""
+        return (
+            f"Not valid: {issuer} revoked this badge on {_day(badge.revoked_at)}{reason}. "
+            f"It was {earned}."
+        )
+    if verdict.code == "suspended":
+        return (
+            f"Not valid for now: {issuer} suspended this badge on {_day(badge.suspended_at)}. "
+            f"It was {earned}."
+        )
+    if verdict.code == "superseded":
+        return f"Replaced: a newer badge replaces this one, which was {earned}."
+    if verdict.code == "preparing":
+        return f"Being prepared: this badge was earned by {snap.get('recipient_name', '')}."
+    return verdict.summary
+
+
+def technical_facts(credential: dict | None) -> dict:
+    """What a technical reader checks by hand: the proof type, the issuer's DID, the
+    signing key and the status lists the credential names (empty without a credential)."""
+    if not isinstance(credential, dict):
+        return {}
+    proofs = [p for p in proofs_of(credential) if isinstance(p, dict)]
+    issuer = credential.get("issuer")
+    statuses = credential.get("credentialStatus", [])
+    statuses = statuses if isinstance(statuses, list) else [statuses]
+    return {
+        "proof_type": ", ".join(
+            str(p.get("cryptosuite") or p.get("type", "")) for p in proofs if p
+        ),
+        "issuer_did": issuer.get("id", "") if isinstance(issuer, dict) else str(issuer or ""),
+        "key_id": next((str(p.get("verificationMethod", "")) for p in proofs), ""),
+        "status_lists": [
+            {
+                "purpose": entry.get("statusPurpose", ""),
+                "url": entry.get("statusListCredential", ""),
+            }
+            for entry in statuses
+            if isinstance(entry, dict)
+        ],
+    }
 
 
 def verify_badge(badge: Badge | PublicBadge, *, now: datetime | None = None) -> Verdict:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     Http404,
@@ -25,12 +27,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import local_pages, ratelimit, status_publishing
+from certificates import local_pages, ratelimit, status_publishing, status_version
 from certificates.coverage import awaited_badges_of
 from certificates.models import Badge
 from certificates.ob3.status_list import STATUS_PURPOSES
 from certificates.qr import qr_svg
 from certificates.sharing import linkedin_add_to_profile_url
+from certificates.snapshot import is_safe_storage_name
 from certificates.verification import (
     PublicBadge,
     Verdict,
@@ -40,11 +43,14 @@ from certificates.verification import (
     verify_badge,
 )
 
-# Cached pages live at most this long even without a purge; a purge (every status change)
-# removes them at once, and a badge's expiry is checked on every hit.
+# Cached pages live at most this long; a status change made anywhere stops them from
+# being served within seconds (status_version), a purge at once where it reaches, and a
+# badge's expiry is checked on every hit.
 PAGE_CACHE_SECONDS = 300
-# Outside verifiers may cache the status lists and the DID document this long.
-PUBLIC_DOCUMENT_MAX_AGE = 60
+# Outside verifiers may cache the status lists and the DID document this long: a change
+# reaches a verifier that honours HTTP caching within it. Asking again costs it and us
+# little, since a request carrying the current ETag gets a bodiless 304.
+PUBLIC_DOCUMENT_MAX_AGE = 5
 # One uniform answer for malformed, unknown and guessed ids.
 NO_SUCH_BADGE = "No badge has this id."
 # Verdicts that can change without a status change are never cached.
@@ -119,6 +125,16 @@ def _keys_fingerprint() -> str | None:
         return issuer_keys().fingerprint
     except CredentialUnavailable:
         return None
+
+
+def _page_fingerprint() -> str | None:
+    """What a cached page must have been built under to be served now: the issuer's keys
+    and the current status version (status_version says why); None when either is
+    unknown, and then no page is served from a cache or stored in one."""
+    keys, version = _keys_fingerprint(), status_version.current()
+    if keys is None or version is None:
+        return None
+    return f"{keys}:{version}"
 
 
 def _page_cache_keys(public_id: str) -> tuple[str, str]:
@@ -267,7 +283,9 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
         return _limited_response(wait) or _rendered_page(request, badge)
 
-    fingerprint = _keys_fingerprint()
+    # Read before the badge is, so a page is never stored under a version newer than
+    # the row it was built from.
+    fingerprint = _page_fingerprint()
     # Read before the shared cache: a purge handled after this point stops the page read
     # below from being kept in this process (local_pages says why).
     token = local_pages.memory.token()
@@ -381,6 +399,50 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     return _public_headers(response)
 
 
+# The artwork types a design may carry, by file extension (the stored names are Wagtail's).
+ARTWORK_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+}
+# An SVG opened on its own is a document that could run script on this origin: it may
+# draw, and nothing else.
+ARTWORK_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@require_GET
+def badge_artwork(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The artwork frozen into the badge when it was issued, as a public image.
+
+    Served from here rather than from the media URL: media is not public in every
+    deployment (S3 addresses are signed and expire, and /media/ is served only in
+    development), and a later edit of the design must not change an issued badge.
+    """
+    limited = _too_many(request)
+    if limited:
+        return limited
+    badge = _public_badge_or_404(public_id)
+    if badge.withdrawn_at:
+        return _withdrawn_response()
+    name = badge.snapshot.get("artwork_path") or ""
+    kind = ARTWORK_TYPES.get(PurePosixPath(name).suffix.lower())
+    if kind is None or not is_safe_storage_name(name):
+        raise Http404("This badge has no artwork.")
+    try:
+        handle = default_storage.open(name, "rb")
+    except OSError:  # deleted from storage since (FileNotFoundError included)
+        raise Http404("This badge has no artwork.") from None
+    response = FileResponse(handle, content_type=kind)
+    # The frozen artwork never changes for a badge; a withdrawn badge answers 410.
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = ARTWORK_POLICY
+    return _public_headers(response)
+
+
 # --- achievement pages -------------------------------------------------------------------
 
 
@@ -423,13 +485,19 @@ def legacy_achievement(request: HttpRequest, course_id: int) -> HttpResponse:
 # --- issuer documents -------------------------------------------------------------------
 
 
-def _cacheable_document(request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
-    quoted = f'"{etag}"'
-    if quoted in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+def _client_has(request: HttpRequest, etag: str) -> bool:
+    """Whether the request's If-None-Match names this (strong) ETag, or any."""
+    sent = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    return f'"{etag}"' in sent or "*" in sent
+
+
+def _cacheable_document(request: HttpRequest, body: bytes | None, etag: str) -> HttpResponse:
+    """The document, or 304 when the client already has it (`body` may then be None)."""
+    if body is None or _client_has(request, etag):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = quoted
+    response["ETag"] = f'"{etag}"'
     response["Cache-Control"] = f"public, max-age={PUBLIC_DOCUMENT_MAX_AGE}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -440,6 +508,11 @@ def status_list(request: HttpRequest, purpose: str) -> HttpResponse:
     """The signed Bitstring Status List credential of one purpose."""
     if purpose not in STATUS_PURPOSES:
         raise Http404("No such status list.")
+    # Verifiers revalidate every few seconds: answering one that has the current list
+    # reads the list's ETag column alone, not the signed list.
+    etag = status_publishing.status_list_etag(purpose)
+    if etag is not None and _client_has(request, etag):
+        return _cacheable_document(request, None, etag)
     row = status_publishing.get_status_list(purpose)
     return _cacheable_document(request, status_publishing.served_bytes(row.credential), row.etag)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

@@ -1,8 +1,9 @@
-"""Project-level views: liveness and readiness checks, and error pages."""
+"""Project-level views: liveness and readiness checks, the favicon, and error pages."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from lms import readiness
@@ -24,6 +25,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
         {"ok": not failing, "failing": failing, "checks": report},
         status=503 if failing else 200,
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links:
+    the SVG icon base.html links. Not a permanent redirect: the static file's hashed
+    name changes with its content."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -19,8 +19,9 @@ from .document_loader import VC_V2
 StatusPurpose = Literal["revocation", "suspension"]
 STATUS_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
 MIN_ENTRIES = 131_072
-# Suggested Cache-Control max-age for the served list: a revocation shows within minutes.
-CACHE_MAX_AGE = 300
+# Suggested Cache-Control max-age for the served list, served with an ETag: a revocation
+# reaches verifiers that honour HTTP caching within seconds, and asking again is a 304.
+CACHE_MAX_AGE = 5
 
 
 class StatusListError(ValueError):

@@ -170,6 +170,9 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format per language for the badge page, its PDF and the admin ("7 December
+# 2026" in English), read through Django's `date` filter and `formats.date_format`.
+FORMAT_MODULE_PATH = ["lms.formats"]
 
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "/static/"

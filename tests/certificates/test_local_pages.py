@@ -40,9 +40,9 @@ def page(client, badge) -> str:
 
 
 def copy_of(badge) -> str | None:
-    from certificates.views import _keys_fingerprint
+    from certificates.views import _page_fingerprint
 
-    return memory.get(badge.public_id, _keys_fingerprint())
+    return memory.get(badge.public_id, _page_fingerprint())
 
 
 def purge_from_another_process(badge) -> None:
@@ -94,11 +94,11 @@ def test_a_page_read_before_a_purge_is_not_kept_after_it(badge, client, redis_pa
     token = memory.token()
     purge_from_another_process(badge)
     wait_until(lambda: memory.epoch != token, "the purge message arrived")
-    from certificates.views import _keys_fingerprint
+    from certificates.views import _page_fingerprint
 
-    memory.keep(badge.public_id, "stale page", _keys_fingerprint(), None, token)
+    memory.keep(badge.public_id, "stale page", _page_fingerprint(), None, token)
     assert copy_of(badge) is None
-    memory.keep(badge.public_id, "fresh page", _keys_fingerprint(), None, memory.token())
+    memory.keep(badge.public_id, "fresh page", _page_fingerprint(), None, memory.token())
     assert copy_of(badge) == "fresh page"
 
 
@@ -106,9 +106,9 @@ def test_a_page_read_before_a_purge_is_not_kept_after_it(badge, client, redis_pa
 def test_a_copy_never_outlives_the_badges_expiry_and_the_store_is_bounded(
     badge, redis_pages, settings
 ):
-    from certificates.views import _keys_fingerprint
+    from certificates.views import _page_fingerprint
 
-    fingerprint = _keys_fingerprint()
+    fingerprint = _page_fingerprint()
     memory.keep("A" * 24, "expired", fingerprint, time.time() - 1, memory.token())
     assert memory.get("A" * 24, fingerprint) is None
     settings.CREDENCE_LOCAL_PAGE_COPIES = 3
@@ -172,10 +172,10 @@ def test_no_copies_are_kept_while_the_purge_subscription_is_down(badge, client, 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 def test_the_store_is_bounded_by_size_too(badge, redis_pages, monkeypatch):
-    from certificates.views import _keys_fingerprint
+    from certificates.views import _page_fingerprint
 
     monkeypatch.setattr(local_pages, "MAX_CHARS", 25)
-    fingerprint = _keys_fingerprint()
+    fingerprint = _page_fingerprint()
     for n in range(3):
         memory.keep(f"{n}" * 24, "x" * 10, fingerprint, None, memory.token())
     assert len(memory) == 2 and memory.get("0" * 24, fingerprint) is None
