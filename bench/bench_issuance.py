@@ -5,8 +5,12 @@ loopback port and a real Celery worker, works in a test database it drops afterw
 keeps the PDFs in a temporary folder it removes:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/credence \\
-        .venv/bin/python bench/bench_issuance.py            # the full run, about 6 minutes
+        .venv/bin/python bench/bench_issuance.py       # the full run
     ... bench/bench_issuance.py --rate 2 --seconds 5 --rerender 50   # a quick check
+
+The full run takes several minutes on a quiet machine (much longer on a busy one, bounded
+by --drain and per-step timeouts); a quick check a minute or two, half of it creating the
+test database. Progress notes go to stderr, figures to stdout.
 
 (a) Completion → badge ready. Fellows submit the passing answers of a course's last quiz
     (courses.services.submit_attempt, what the quiz page's POST calls) on a fixed schedule,
@@ -647,6 +651,7 @@ def main(args: argparse.Namespace, redis_url: str, scratch: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     """Set the environment before Django and Celery first read it, then run in a test
     database; or, in the child, run the embedded leg in the database the parent made."""
+    sys.stdout.reconfigure(line_buffering=True)  # figures and notes in order in a log file
     if args.embedded_leg:
         import django
 
