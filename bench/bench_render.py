@@ -4,8 +4,9 @@ Run: .venv/bin/python bench/bench_render.py
 
 Both are measured in this process with the same FontConfiguration, interleaved round by
 round so a busy machine slows both alike. Prints median milliseconds (wall and CPU) and
-the ratio; exits 1 when the wall ratio is above TARGET or when WeasyPrint logs that it fell
-back to fontTools for font subsetting (libharfbuzz-subset0 missing: about 5x slower).
+the ratio, as information: issuance speed is held to targets fellows feel, completion →
+badge ready, in bench_issuance.py. Exits 1 only when WeasyPrint logs that it fell back to
+fontTools for font subsetting (libharfbuzz-subset0 missing: about 5x slower).
 """
 
 import logging
@@ -28,7 +29,6 @@ from weasyprint import HTML  # noqa: E402
 from certificates.rendering import font_config, render_badge_pdf  # noqa: E402
 from certificates.snapshot import BadgeSnapshot  # noqa: E402
 
-TARGET = 2.5
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "25"))
 MINIMAL = "<!DOCTYPE html><html lang=en><title>Floor</title><p>Hello, world.</p></html>"
 
@@ -143,7 +143,8 @@ def main() -> int:
     print(f"minimal document, WeasyPrint's default call: {default_ms:7.1f} ms wall")
     print(f"badge (render_badge_pdf, PDF/A-3a): {badge_ms:7.1f} ms wall  {badge_cpu:7.1f} ms CPU")
     print(
-        f"ratio badge/floor: {ratio:.2f} wall, {badge_cpu / floor_cpu:.2f} CPU (target <= {TARGET})"
+        f"ratio badge/floor: {ratio:.2f} wall, {badge_cpu / floor_cpu:.2f} CPU "
+        "(information; the targets are bench_issuance.py's)"
     )
 
     print(f"ratio badge/default call: {badge_ms / default_ms:.2f} wall (for comparison)")
@@ -155,9 +156,6 @@ def main() -> int:
     failed = False
     if watch.seen:
         print("FAIL: WeasyPrint fell back to fontTools subsetting: install libharfbuzz-subset0")
-        failed = True
-    if ratio > TARGET:
-        print(f"FAIL: ratio {ratio:.2f} is above {TARGET}")
         failed = True
     return 1 if failed else 0
 
