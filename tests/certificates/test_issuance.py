@@ -703,7 +703,9 @@ def test_a_revocation_is_dated_logged_listed_and_mailed_once(
         "superseded_by": None,
     }
     assert history(issued) == [("credence.badge.revoke", staff_user, {"reason": kept})]
-    assert listed_bits(70_001) == {"revocation": True, "suspension": False}
+    # Both lists: credentials name the suspension list since decision 0004, older ones the
+    # revocation list, and a revoked or superseded badge must fail for either.
+    assert listed_bits(70_001) == {"revocation": True, "suspension": True}
     assert tasks_run == [("badge_status_changed_task", (issued.pk, "revoked"))]
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["fellow@example.org"], "Your badge has been revoked: Certified AI Data Labeler")
@@ -748,7 +750,9 @@ def test_a_reissue_logs_on_both_badges_which_replaces_which(
     }
     assert history(old) == [("credence.badge.reissue", staff_user, {"replacement": new.public_id})]
     assert history(new) == [("credence.badge.replace", staff_user, {"replaces": old.public_id})]
-    assert listed_bits(70_002) == {"revocation": True, "suspension": False}
+    # Both lists: credentials name the suspension list since decision 0004, older ones the
+    # revocation list, and a revoked or superseded badge must fail for either.
+    assert listed_bits(70_002) == {"revocation": True, "suspension": True}
     assert tasks_run == [
         ("render_badge_task", (new.pk,)),
         ("badge_status_changed_task", (old.pk, None)),
