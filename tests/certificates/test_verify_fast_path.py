@@ -154,13 +154,9 @@ def test_count_and_read_share_one_call_and_fail_open(rf, settings):
 
 def use_redis_cache(settings, url: str) -> None:
     """Point Django's default cache at the Redis at `url`, as production does."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "lms.cache.FailSoftRedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    from lms.settings.base import redis_cache
+
+    settings.CACHES = {"default": redis_cache(url)}
 
 
 @pytest.fixture
