@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -24,6 +22,7 @@ from certificates.models import Badge
 from courses.models import CourseCompletion, QuizAttempt
 from lms.cache import FailSoftRedisCache
 from tests.courses.conftest import right_answers
+from tests.support.production import run_under_production_settings
 from tests.support.services import RedisServer, wait_for
 from tests.support.worker_faults import assert_issued_exactly_once, badge_issued
 
@@ -351,25 +350,10 @@ def test_readyz_answers_a_user_who_still_owes_the_second_factor(
 def test_production_sessions_do_not_live_in_the_cache():
     """With Redis configured, sessions still live in the database (the integration test
     above shows a fellow stays signed in through an outage)."""
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
+    result = run_under_production_settings(
+        "from django.conf import settings; "
         "print(settings.SESSION_ENGINE); print(settings.CACHES['default']['BACKEND'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-            "DJANGO_SECRET_KEY": "x" * 60,
-            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
-            "DJANGO_ISSUER_KEYS_FILE": "/nonexistent/keys.json",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
     engine, cache_backend = result.stdout.split()
     assert engine == "django.contrib.sessions.backends.db"
     assert cache_backend == "lms.cache.FailSoftRedisCache"

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+from tests.support.production import run_under_production_settings
+
 
 def _import_production(env: dict) -> subprocess.CompletedProcess:
     # A fresh interpreter: lms.settings.base reads the environment once, at import.
@@ -71,29 +73,13 @@ def test_one_proxy_count_sets_both_login_throttling_and_the_badge_lookup_limit()
     assert result.stdout.split() == ["1", "lms.client_ip.client_ip"]
 
 
-def test_production_probes_are_answered_over_plain_http_everything_else_redirects(tmp_path):
-    code = (
-        "import django; django.setup(); from django.test import Client; "
-        "c = Client(); "
+def test_production_probes_are_answered_over_plain_http_everything_else_redirects():
+    result = run_under_production_settings(
+        "from django.test import Client; c = Client(); "
         "print(c.get('/healthz').status_code, c.get('/readyz').status_code, "
-        "c.get('/verify/').status_code)"
+        "c.get('/verify/').status_code)",
+        DJANGO_ALLOWED_HOSTS="testserver",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-            "DJANGO_SECRET_KEY": "x" * 60,
-            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
-            "DJANGO_ISSUER_KEYS_FILE": str(tmp_path / "keys.json"),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
     healthz, readyz, verify = result.stdout.split()
     assert healthz == "200"
     assert readyz in {"200", "503"}  # answered, not redirected: the services may be absent
