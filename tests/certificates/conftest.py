@@ -1,4 +1,10 @@
-"""Fixtures for badge tests: a course with a badge design, and a fellow who completed it."""
+"""Fixtures for badge tests: a course with a badge design, a fellow who completed it, and
+the independent Open Badges verifier installed once per session."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -43,3 +49,31 @@ def completion(fellow, course):
 def badge(design, completion, django_capture_on_commit_callbacks):
     """The completion's badge, issued, signed and rendered in-process."""
     return issue_badge_now(completion, django_capture_on_commit_callbacks)
+
+
+REPO = Path(__file__).resolve().parents[2]
+VERIFIER_SOURCE = Path(
+    os.environ.get("CREDENCE_OB3_VERIFIER_DIR", REPO.parent / "shared" / "ob3" / "verifier")
+)
+
+
+@pytest.fixture(scope="session")
+def verifier_dir(tmp_path_factory) -> Path:
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"independent OB3 verifier needs {' and '.join(missing)} on PATH")
+    if not (VERIFIER_SOURCE / "verify.mjs").is_file():
+        pytest.skip(f"independent OB3 verifier not found at {VERIFIER_SOURCE}")
+    target = tmp_path_factory.mktemp("ob3-verifier")
+    shutil.copytree(VERIFIER_SOURCE, target, dirs_exist_ok=True)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)  # the shared copy is read-only
+    result = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
+    return target

@@ -1,6 +1,7 @@
 """Builders shared by the Open Badges 3.0 tests: an issuer, a key ring, status lists."""
 
 import json
+import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,3 +86,20 @@ class Issuance:
 
     def failed(self, credential: dict, **kwargs) -> dict[str, str]:
         return {r.name: r.detail for r in self.verify(credential, **kwargs) if not r.ok}
+
+
+def run_shared_verifier(verifier_dir: Path, workdir: Path, credential: dict, docs: dict):
+    """The independent verifier's (exit code, verdict JSON) for `credential`, with `docs` as
+    everything the issuer serves; fails the test if it tried to fetch anything else."""
+    (workdir / "docs.json").write_text(json.dumps(docs))
+    (workdir / "credential.json").write_text(json.dumps(credential, ensure_ascii=False))
+    result = subprocess.run(
+        ["node", str(verifier_dir / "verify.mjs"), "credential.json", "--docs", "docs.json"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    verdict = json.loads(result.stdout)
+    assert verdict["offline"]["blocked"] == [], verdict["offline"]
+    return result.returncode, verdict

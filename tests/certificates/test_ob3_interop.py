@@ -9,45 +9,14 @@ folder the tests are skipped with the reason; CI has all three, so they run ther
 
 import copy
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from certificates.ob3 import credential as ob3
 from certificates.ob3 import keys, status_list
 
-from .ob3_support import DID, SCHEMA_PATH, Issuance
+from .ob3_support import DID, SCHEMA_PATH, Issuance, run_shared_verifier
 from .test_ob3_credential import HOSTILE_NAMES
-
-REPO = Path(__file__).resolve().parents[2]
-VERIFIER_SOURCE = Path(
-    os.environ.get("CREDENCE_OB3_VERIFIER_DIR", REPO.parent / "shared" / "ob3" / "verifier")
-)
-
-
-@pytest.fixture(scope="session")
-def verifier_dir(tmp_path_factory) -> Path:
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"independent OB3 verifier needs {' and '.join(missing)} on PATH")
-    if not (VERIFIER_SOURCE / "verify.mjs").is_file():
-        pytest.skip(f"independent OB3 verifier not found at {VERIFIER_SOURCE}")
-    target = tmp_path_factory.mktemp("ob3-verifier")
-    shutil.copytree(VERIFIER_SOURCE, target, dirs_exist_ok=True)
-    for path in [target, *target.rglob("*")]:
-        path.chmod(path.stat().st_mode | 0o200)  # the shared copy is read-only
-    result = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
-    return target
 
 
 @pytest.fixture
@@ -60,18 +29,7 @@ def verify(verifier_dir, tmp_path):
             **issuance.status_lists(),
             ob3.OB_SCHEMA_URL: json.loads(SCHEMA_PATH.read_text()),
         }
-        (tmp_path / "docs.json").write_text(json.dumps(docs))
-        (tmp_path / "credential.json").write_text(json.dumps(credential, ensure_ascii=False))
-        result = subprocess.run(
-            ["node", str(verifier_dir / "verify.mjs"), "credential.json", "--docs", "docs.json"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        verdict = json.loads(result.stdout)
-        assert verdict["offline"]["blocked"] == [], verdict["offline"]
-        return result.returncode, verdict
+        return run_shared_verifier(verifier_dir, tmp_path, credential, docs)
 
     return run
 

@@ -8,7 +8,6 @@ handed exactly what the site serves: the DID document, both status lists, and th
 
 import dataclasses
 import json
-import subprocess
 
 import jsonschema
 import pytest
@@ -20,8 +19,7 @@ from certificates.ob3 import credential as ob3
 from certificates.ob3 import status_list
 from certificates.ob3.status_list import StatusListError
 
-from .ob3_support import SCHEMA_PATH, schema
-from .test_ob3_interop import verifier_dir  # noqa: F401 - the session's npm install
+from .ob3_support import SCHEMA_PATH, run_shared_verifier, schema
 from .verify_support import public_documents
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +46,7 @@ def sign_as_before_decision_0004(badge: Badge) -> Badge:
 
 
 @pytest.fixture
-def verify_served(verifier_dir, tmp_path, client):  # noqa: F811
+def verify_served(verifier_dir, tmp_path, client):
     """verify_served(credential) -> (exit code, verdict), against the documents served now."""
 
     def run(credential: dict) -> tuple[int, dict]:
@@ -58,22 +56,12 @@ def verify_served(verifier_dir, tmp_path, client):  # noqa: F811
             **lists,
             ob3.OB_SCHEMA_URL: json.loads(SCHEMA_PATH.read_text()),
         }
-        (tmp_path / "docs.json").write_text(json.dumps(docs))
-        (tmp_path / "credential.json").write_text(json.dumps(credential, ensure_ascii=False))
-        result = subprocess.run(
-            ["node", str(verifier_dir / "verify.mjs"), "credential.json", "--docs", "docs.json"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        verdict = json.loads(result.stdout)
-        assert verdict["offline"]["blocked"] == [], verdict["offline"]
+        code, verdict = run_shared_verifier(verifier_dir, tmp_path, credential, docs)
         checks = {check["id"]: check["ok"] for check in verdict["checks"]}
         # Whatever the status, the credential passes the 1EdTech schema and its proof.
         assert checks["dcc.schema_check"] is True, verdict["checks"]
         assert checks["dcc.valid_signature"] is True, verdict["checks"]
-        return result.returncode, verdict
+        return code, verdict
 
     return run
 
