@@ -292,6 +292,13 @@ def test_the_list_url_ignores_a_trailing_slash_and_refuses_unknown_purposes():
         status_list.status_list_url(SITE_URL, "refresh")
 
 
+def test_the_list_url_keeps_every_other_character_of_a_site_under_a_path():
+    # Only slashes are trimmed: a site served under a path ending in other characters
+    # (here an upper-case X) keeps them, or every list URL would point elsewhere.
+    site = "https://training.example.org/LMX"
+    assert status_list.status_list_url(site + "/", "suspension") == f"{site}/status/suspension"
+
+
 def test_the_unsigned_list_credential_is_exactly_the_spec_shape():
     bits = _bits_with(0, 131_071)
     assert status_list.build_status_list_credential(
