@@ -28,7 +28,7 @@ test database. Progress notes go to stderr, figures to stdout.
         as `make worker` runs it), the private Redis as broker. Target p95 ≤ 1.5 s.
     Badges not ready `--drain` seconds after the last arrival count as never ready.
 (b) Re-rendering `--rerender` issued badges (default 1,000) through the admin's job
-    (certificates.admin_views.start_rerender_job, which queues rerender_badge_task for
+    (certificates.staff.views.start_rerender_job, which queues rerender_badge_task for
     each, and rerender_progress until it is done), timed from the admin's click to 100%,
     against N × the same task's time run in this process / 2, measured in this run.
     Target ≤ 1.3. Also each worker process's resident memory at the end against that
@@ -380,8 +380,8 @@ def in_process_p50(
 def render_in_process(badge_id: int) -> bytes:
     """The render exactly as the worker calls it: the issued badge's snapshot, with its
     signed credential attached as the PDF/A-3 associated file."""
+    from certificates.issuing.publishing import render_pdf_bytes
     from certificates.models import Badge
-    from certificates.publishing import render_pdf_bytes
 
     return render_pdf_bytes(Badge.objects.get(pk=badge_id))
 
@@ -502,7 +502,7 @@ def arrivals_for(args: argparse.Namespace) -> int:
 def main(args: argparse.Namespace, redis_url: str, scratch: Path) -> int:
     from django.conf import settings
 
-    from certificates.admin_views import rerender_progress, start_rerender_job
+    from certificates.staff.views import rerender_progress, start_rerender_job
     from lms.celery import app
     from tests.factories.courses import make_catalogue
 

@@ -26,8 +26,8 @@ django.setup()
 
 from weasyprint import HTML  # noqa: E402
 
-from certificates.rendering import font_config, render_badge_pdf  # noqa: E402
-from certificates.snapshot import BadgeSnapshot  # noqa: E402
+from certificates.issuing.snapshot import BadgeSnapshot  # noqa: E402
+from certificates.rendering.pdf import font_config, render_badge_pdf  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "25"))
 MINIMAL = "<!DOCTYPE html><html lang=en><title>Floor</title><p>Hello, world.</p></html>"
@@ -84,8 +84,8 @@ h1 { font-size: 30pt; margin-top: 30mm } img { width: 25mm; height: 25mm }</styl
 
 
 def bare_certificate_render() -> bytes:
-    from certificates.qr import verify_qr_png
-    from certificates.rendering import BASE_URL, BadgeURLFetcher, _stylesheets
+    from certificates.rendering.pdf import BASE_URL, BadgeURLFetcher, _stylesheets
+    from certificates.rendering.qr import verify_qr_png
 
     url = "https://credence.example.org/badges/7f3c9a2e-4b1d-4c8e-9f20-000000000001"
     fetcher = BadgeURLFetcher(

@@ -2,7 +2,7 @@
 
 Run: DJANGO_SETTINGS_MODULE=lms.settings.test .venv/bin/python bench/bench_sign.py
 
-Prints the median milliseconds per badge and, when certificates.rendering is present, the
+Prints the median milliseconds per badge and, when certificates.rendering.pdf is present, the
 ratio to one PDF render measured in the same run (target: under 25% of the render).
 """
 
@@ -20,8 +20,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from certificates.ob3 import credential as ob3  # noqa: E402
-from certificates.ob3 import keys, status_list  # noqa: E402
+from certificates.signing.ob3 import credential as ob3  # noqa: E402
+from certificates.signing.ob3 import keys, status_list  # noqa: E402
 
 SITE = "https://badges.example.org"
 ROUNDS = 30
@@ -60,8 +60,8 @@ def sign_one(ring: keys.KeyRing) -> dict:
 
 
 def render_one():
-    from certificates.rendering import render_badge_pdf
-    from certificates.snapshot import BadgeSnapshot
+    from certificates.issuing.snapshot import BadgeSnapshot
+    from certificates.rendering.pdf import render_badge_pdf
 
     return render_badge_pdf(
         BadgeSnapshot(
@@ -84,7 +84,7 @@ def main() -> None:
     sign_ms = _median_ms(lambda: sign_one(ring))
     print(f"build+sign one OB 3.0 credential: {sign_ms:.1f} ms (median of {ROUNDS})")
     try:
-        import certificates.rendering  # noqa: F401
+        import certificates.rendering.pdf  # noqa: F401
     except ImportError as error:
         print(f"render floor missing ({error}); absolute figure only")
         return

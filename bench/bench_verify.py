@@ -117,8 +117,8 @@ import copy, secrets
 from django.conf import settings
 from django.utils import timezone
 from certificates.models import Badge, new_public_id
-from certificates import credentials
-from certificates.ob3 import status_list
+from certificates.signing import credentials
+from certificates.signing.ob3 import status_list
 
 def snapshot(public_id):
     return {{"public_id": public_id, "recipient_name": "Ada Lovelace",
@@ -174,7 +174,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.core.cache import cache
 from certificates.models import Badge
-from certificates.status_publishing import purge_badge_page
+from certificates.issuing.status_publishing import purge_badge_page
 ids = list(Badge.objects.order_by("?").values_list("public_id", flat=True)[:20])
 client = Client()
 counts = set()

@@ -139,7 +139,7 @@ class Badge(models.Model):
     )
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     # Everything printed on the PDF and shown on the public page, frozen at issue time
-    # (certificates.snapshot.BadgeSnapshot as JSON).
+    # (certificates.issuing.snapshot.BadgeSnapshot as JSON).
     snapshot = models.JSONField()
     awarded_manually_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -265,7 +265,7 @@ class StatusVersion(models.Model):
     badge's public status (revocation, suspension, reinstatement, supersession, withdrawal).
 
     Cached public pages record the token they were built under, and every web process
-    reads the row every few seconds (certificates/status_version.py): a change made by
+    reads the row every few seconds (certificates/public/status_version.py): a change made by
     any process, a shell or a management command included, reaches every cache without
     needing Redis to carry the news.
     """

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from certificates import issuance, publishing
+from certificates.issuing import issuance, publishing
 
 logger = logging.getLogger("credence.badges")
 
@@ -68,7 +68,7 @@ def resign_badge_task(badge_id: int, compromised_key_id: str) -> bool:
 @shared_task(acks_late=True)
 def badge_status_changed_task(badge_id: int, notify: str | None = None) -> None:
     """After revoke/suspend/reinstate/supersede: refresh public status, notify the fellow."""
-    from certificates import status_publishing
+    from certificates.issuing import status_publishing
 
     status_publishing.publish_status_change(badge_id)
     if notify == "revoked":

@@ -2,8 +2,8 @@
 
 from django.urls import path, re_path, register_converter
 
-from certificates import views
 from certificates.models import PUBLIC_ID_PATTERN
+from certificates.public import views
 
 
 class PublicIdConverter:

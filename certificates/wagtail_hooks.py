@@ -5,7 +5,7 @@ Permissions (assign them to a group under Settings → Groups):
 - Badge designs: add/change/delete badge design.
 - Issued badges: "Can view badge" to look; "Can change badge" is the badge-admin
   permission (revoke, suspend, reinstate, re-issue, bulk re-render); "Can add badge"
-  awards manually. See certificates.admin_views.BadgePermissionPolicy.
+  awards manually. See certificates.staff.views.BadgePermissionPolicy.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -25,9 +25,10 @@ from wagtail.snippets.views.snippets import EditView as SnippetEditView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from certificates import admin_views, coverage
-from certificates.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
+from certificates.issuing import coverage
 from certificates.models import Badge, BadgeDesign
+from certificates.staff import views as staff_views
+from certificates.staff.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from courses.models import CoursePage
 
 
@@ -36,7 +37,7 @@ def may_award(user) -> bool:
 
 
 def backfill_url(course) -> str:
-    return admin_views.admin_url("backfill") + "?" + urlencode({"course": course.pk})
+    return staff_views.admin_url("backfill") + "?" + urlencode({"course": course.pk})
 
 
 def add_design_url(course) -> str:
@@ -135,13 +136,13 @@ class BadgeDesignViewSet(SnippetViewSet):
 
 class BadgeViewSet(ModelViewSet):
     model = Badge
-    name = admin_views.URL_NAMESPACE
+    name = staff_views.URL_NAMESPACE
     icon = "tag"
     menu_label = "Issued badges"
     inspect_view_enabled = True
     copy_view_enabled = False
-    index_view_class = admin_views.BadgeIndexView
-    inspect_view_class = admin_views.BadgeInspectView
+    index_view_class = staff_views.BadgeIndexView
+    inspect_view_class = staff_views.BadgeInspectView
     filterset_class = BadgeFilterSet
     search_fields = ["snapshot__recipient_name", "recipient__email", "public_id"]
     list_per_page = 50
@@ -149,7 +150,7 @@ class BadgeViewSet(ModelViewSet):
 
     @property
     def list_display(self):
-        return admin_views.badge_list_columns()
+        return staff_views.badge_list_columns()
 
     def get_permissions_to_register(self):
         # Deleting a badge would erase the record a verifier relies on: not offered.
@@ -162,26 +163,26 @@ class BadgeViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("revoke/<int:pk>/", admin_views.RevokeBadgeView.as_view(), name="revoke"),
-            path("suspend/<int:pk>/", admin_views.SuspendBadgeView.as_view(), name="suspend"),
-            path("reinstate/<int:pk>/", admin_views.ReinstateBadgeView.as_view(), name="reinstate"),
-            path("reissue/<int:pk>/", admin_views.ReissueBadgeView.as_view(), name="reissue"),
+            path("revoke/<int:pk>/", staff_views.RevokeBadgeView.as_view(), name="revoke"),
+            path("suspend/<int:pk>/", staff_views.SuspendBadgeView.as_view(), name="suspend"),
+            path("reinstate/<int:pk>/", staff_views.ReinstateBadgeView.as_view(), name="reinstate"),
+            path("reissue/<int:pk>/", staff_views.ReissueBadgeView.as_view(), name="reissue"),
             path(
                 "retry-render/<int:pk>/",
-                admin_views.RetryRenderView.as_view(),
+                staff_views.RetryRenderView.as_view(),
                 name="retry_render",
             ),
-            path("award/", admin_views.AwardBadgeView.as_view(), name="award"),
-            path("rerender/", admin_views.RerenderCourseView.as_view(), name="rerender"),
+            path("award/", staff_views.AwardBadgeView.as_view(), name="award"),
+            path("rerender/", staff_views.RerenderCourseView.as_view(), name="rerender"),
             re_path(
                 r"^rerender/(?P<job_id>[0-9a-f]{32})/$",
-                admin_views.RerenderProgressView.as_view(),
+                staff_views.RerenderProgressView.as_view(),
                 name="rerender_progress",
             ),
-            path("issue-past/", admin_views.BackfillView.as_view(), name="backfill"),
+            path("issue-past/", staff_views.BackfillView.as_view(), name="backfill"),
             re_path(
                 r"^issue-past/(?P<job_id>[0-9a-f]{32})/$",
-                admin_views.BackfillProgressView.as_view(),
+                staff_views.BackfillProgressView.as_view(),
                 name="backfill_progress",
             ),
         ]
@@ -194,7 +195,7 @@ class BadgesViewSetGroup(SnippetViewSetGroup):
     items = (BadgeDesignViewSet, BadgeViewSet)
 
 
-register_permission_policy(Badge, admin_views.BadgePermissionPolicy(Badge))
+register_permission_policy(Badge, staff_views.BadgePermissionPolicy(Badge))
 register_snippet(BadgesViewSetGroup)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certificates.issuance import request_badge_for_completion
+from certificates.issuing.issuance import request_badge_for_completion
 from courses import gating, grading
 from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
 

@@ -87,7 +87,7 @@ def _fresh_rate_limit_memory():
     """Tests clear the cache to start the limiter afresh; its per-process memory of
     clients over their limit goes with it, and so do this process's page copies (and
     their listener, which may be subscribed to a test's own redis-server)."""
-    from certificates import local_pages, ratelimit
+    from certificates.public import local_pages, ratelimit
 
     ratelimit.forget_limited_clients()
     local_pages.memory.reset()

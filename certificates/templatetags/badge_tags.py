@@ -2,9 +2,9 @@
 
 from django import template
 
-from certificates import verification
 from certificates.dates import badge_day as format_badge_day
-from certificates.snapshot import is_safe_storage_name
+from certificates.issuing.snapshot import is_safe_storage_name
+from certificates.public import verification
 
 register = template.Library()
 

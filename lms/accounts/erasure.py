@@ -2,7 +2,7 @@
 
 The account row goes, and with it (by cascade) enrolments, quiz attempts, module passes,
 completions, two-factor devices and backup codes. Their badges are withdrawn: revoked,
-with the name, the signed credential and the PDFs erased (certificates.issuance). What
+with the name, the signed credential and the PDFs erased (certificates.issuing.issuance). What
 stays is an AccountErasure row with no personal data, and django-axes' login records for
 the address are deleted, and the admin's history of the account loses the name and address
 it was labelled with. All of it happens in one transaction, or none of it.
@@ -52,7 +52,7 @@ def erase_account(user: User) -> AccountErasure:
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ModelLogEntry
 
-    from certificates.issuance import IssuanceError, withdraw_badges_of
+    from certificates.issuing.issuance import IssuanceError, withdraw_badges_of
     from certificates.models import Badge
     from courses.models import ModulePass
 

@@ -16,7 +16,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 
-from certificates.glyph_coverage import describe_characters, unprintable_characters
+from certificates.rendering.glyph_coverage import describe_characters, unprintable_characters
 
 MAX_DISPLAY_NAME_LENGTH = 200
 

@@ -60,8 +60,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous GETs of a badge's page and JSON are answered here, without the
-    # session-based middleware below (certificates/middleware.py says why it is safe).
-    "certificates.middleware.PublicVerdictMiddleware",
+    # session-based middleware below (certificates/public/middleware.py says why it is safe).
+    "certificates.public.middleware.PublicVerdictMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,7 +108,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # psycopg prepares a statement only when a cursor asks (the public badge lookup in
-    # certificates/verification.py does); Django's client-side cursors never prepare.
+    # certificates/public/verification.py does); Django's client-side cursors never prepare.
     # A threshold psycopg never reaches, because None would refuse even those requests.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -156,7 +156,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # balancer's address: five wrong passwords from anyone would lock a fellow out everywhere.
 CREDENCE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "lms.client_ip.client_ip"
-# Uploads to /verify/ checked at once per process (certificates/upload_slots.py); the rest
+# Uploads to /verify/ checked at once per process (certificates/public/upload_slots.py); the rest
 # are answered 503 with Retry-After at once, so a few uploads cannot starve fellows' pages.
 CREDENCE_UPLOAD_CONCURRENCY = env.int("DJANGO_UPLOAD_CONCURRENCY", default=2)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.test import Client
 
-from certificates import issuance, publishing
+from certificates.issuing import issuance, publishing
 from certificates.models import Badge
 from courses.models import CourseCompletion
 from lms.accounts.erasure import ErasureRefused, erase_account
@@ -172,8 +172,8 @@ def test_erasure_changes_nothing_when_the_status_list_cannot_be_signed(
     password,
     monkeypatch,
 ):
-    from certificates import status_publishing
-    from certificates.credentials import CredentialUnavailable
+    from certificates.issuing import status_publishing
+    from certificates.signing.credentials import CredentialUnavailable
 
     def keys_unreadable(*args, **kwargs):
         raise CredentialUnavailable("no issuer key file")

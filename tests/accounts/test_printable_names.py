@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from certificates import glyph_coverage
 from certificates.models import Badge
+from certificates.rendering import glyph_coverage
 from courses.models import CoursePage
 from lms.accounts.names import clean_display_name
 from tests.factories.certificates import make_badge_design

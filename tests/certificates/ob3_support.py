@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import keys, status_list
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import keys, status_list
 
 SITE_URL = "https://badges.example.org"
 DID = keys.issuer_did(SITE_URL)

@@ -27,7 +27,7 @@ def main(action: str, public_id: str) -> None:
     import django
 
     django.setup()
-    from certificates import issuance
+    from certificates.issuing import issuance
     from certificates.models import Badge
 
     badge = Badge.objects.get(public_id=public_id)

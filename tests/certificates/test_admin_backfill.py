@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from certificates import issuance, tasks
-from certificates.admin_views import backfill_progress, start_backfill_job
+from certificates import tasks
+from certificates.issuing import issuance
 from certificates.models import Badge, BadgeDesign
+from certificates.staff.views import backfill_progress, start_backfill_job
 from courses.models import CourseCompletion
 from tests.certificates.test_admin_support import make_badge, make_editor, verified_client_for
 from tests.factories.certificates import make_badge_design

@@ -121,7 +121,7 @@ def test_a_concurrent_second_design_loses_to_the_constraint_with_a_form_error(
 ):
     """Two requests can both pass the form's check; the second save then hits the
     database constraint and must still get a form error, not a 500."""
-    from certificates.forms import BadgeDesignForm
+    from certificates.staff.forms import BadgeDesignForm
 
     monkeypatch.setattr(BadgeDesignForm, "clean_course", lambda form: form.cleaned_data["course"])
     monkeypatch.setattr(BadgeDesignForm, "validate_unique", lambda form: None)

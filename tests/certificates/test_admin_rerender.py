@@ -6,8 +6,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from certificates import tasks
-from certificates.admin_views import rerender_progress, start_rerender_job
 from certificates.models import Badge
+from certificates.staff.views import rerender_progress, start_rerender_job
 from tests.certificates.test_admin_support import make_badge
 
 pytestmark = pytest.mark.django_db

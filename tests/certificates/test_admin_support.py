@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from certificates import issuance
+from certificates.issuing import issuance
 from certificates.models import Badge
 
 _counter = iter(range(1, 1_000_000))

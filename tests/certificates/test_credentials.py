@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from certificates import credentials, publishing
+from certificates.issuing import publishing
 from certificates.models import Badge
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import keys
+from certificates.signing import credentials
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import keys
 
 from .ob3_support import schema
 from .verify_support import issue_badge_now, public_documents
@@ -160,7 +161,7 @@ def test_compromised_key_fails_its_badges_and_queues_their_reissue(
     assert verify_as_outsider(badge.credential) == {}
     assert client.get(f"/badges/{badge.public_id}.json").json()["status"] == "valid"
     # The old PDF (old key) no longer verifies; the new one does.
-    from certificates.pdf_verification import verify_upload
+    from certificates.public.pdf_verification import verify_upload
 
     assert verify_upload(old_pdf).code == "invalid"
     assert verify_upload(badge.pdf.read()).code == "valid"

@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from certificates import issuance, publishing
+from certificates.issuing import issuance, publishing
 from certificates.models import Badge
 
 pytestmark = pytest.mark.django_db

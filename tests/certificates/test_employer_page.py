@@ -77,7 +77,7 @@ def test_technical_terms_are_only_behind_the_disclosure(badge, client):
 def test_a_verdict_that_is_not_valid_says_so_first_in_plain_words(
     badge, client, state, django_capture_on_commit_callbacks
 ):
-    from certificates import issuance
+    from certificates.issuing import issuance
 
     with django_capture_on_commit_callbacks(execute=True):
         if state == "revoked":
@@ -144,7 +144,7 @@ def test_the_same_day_is_written_alike_on_the_page_the_pdf_and_in_the_admin(
         pdf_text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
     assert day in re.sub(r"\s+", " ", pdf_text)
 
-    from certificates.admin_views import admin_url
+    from certificates.staff.views import admin_url
 
     inspect = verified_staff_client.get(admin_url("inspect", badge.pk)).content.decode()
     assert f"<dt>Issued</dt><dd>{day}, " in inspect

@@ -18,8 +18,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from certificates import issuance, status_version
+from certificates.issuing import issuance
 from certificates.models import Badge
+from certificates.public import status_version
 from tests.certificates.test_verify_fast_path import use_redis_cache
 from tests.support.services import REPO_ROOT
 

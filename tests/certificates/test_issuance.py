@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from certificates import issuance, publishing
+from certificates.issuing import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
 from courses.models import CourseCompletion

@@ -1,4 +1,4 @@
-"""A web process's own copies of public badge pages (certificates/local_pages.py): served
+"""A web process's own copies of public badge pages (certificates/public/local_pages.py): served
 without Redis, dropped by purges published from any process, never kept while the purge
 subscription is down, and still counted by the rate limiter."""
 
@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certificates import local_pages, status_publishing
+from certificates.issuing import status_publishing
 from certificates.models import Badge
+from certificates.public import local_pages
 from tests.certificates.test_verify_fast_path import use_redis_cache
 from tests.support.services import RedisServer
 
@@ -40,7 +41,7 @@ def page(client, badge) -> str:
 
 
 def copy_of(badge) -> str | None:
-    from certificates.views import _page_fingerprint
+    from certificates.public.views import _page_fingerprint
 
     return memory.get(badge.public_id, _page_fingerprint())
 
@@ -94,7 +95,7 @@ def test_a_page_read_before_a_purge_is_not_kept_after_it(badge, client, redis_pa
     token = memory.token()
     purge_from_another_process(badge)
     wait_until(lambda: memory.epoch != token, "the purge message arrived")
-    from certificates.views import _page_fingerprint
+    from certificates.public.views import _page_fingerprint
 
     memory.keep(badge.public_id, "stale page", _page_fingerprint(), None, token)
     assert copy_of(badge) is None
@@ -106,7 +107,7 @@ def test_a_page_read_before_a_purge_is_not_kept_after_it(badge, client, redis_pa
 def test_a_copy_never_outlives_the_badges_expiry_and_the_store_is_bounded(
     badge, redis_pages, settings
 ):
-    from certificates.views import _page_fingerprint
+    from certificates.public.views import _page_fingerprint
 
     fingerprint = _page_fingerprint()
     memory.keep("A" * 24, "expired", fingerprint, time.time() - 1, memory.token())
@@ -172,7 +173,7 @@ def test_no_copies_are_kept_while_the_purge_subscription_is_down(badge, client, 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 def test_the_store_is_bounded_by_size_too(badge, redis_pages, monkeypatch):
-    from certificates.views import _page_fingerprint
+    from certificates.public.views import _page_fingerprint
 
     monkeypatch.setattr(local_pages, "MAX_CHARS", 25)
     fingerprint = _page_fingerprint()

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import jsonschema
 import pytest
 
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import keys, status_list
-from certificates.ob3.data_integrity import UnsignableDocument
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import keys, status_list
+from certificates.signing.ob3.data_integrity import UnsignableDocument
 
 from .ob3_support import DID, ISSUER, SITE_URL, Issuance, facts, schema
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certificates.ob3 import data_integrity as di
-from certificates.ob3.document_loader import (
+from certificates.signing.ob3 import data_integrity as di
+from certificates.signing.ob3.document_loader import (
     OB_V3P0,
     VC_V2,
     DocumentNotShipped,

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import keys, status_list
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import keys, status_list
 
 from .ob3_support import DID, SCHEMA_PATH, Issuance, run_shared_verifier
 from .test_ob3_credential import HOSTILE_NAMES

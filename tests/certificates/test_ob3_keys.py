@@ -7,8 +7,8 @@ import stat
 import pytest
 from django.core.management import CommandError, call_command
 
-from certificates.ob3 import keys
-from certificates.ob3.data_integrity import multikey_to_public_key
+from certificates.signing.ob3 import keys
+from certificates.signing.ob3.data_integrity import multikey_to_public_key
 
 
 @pytest.mark.parametrize(

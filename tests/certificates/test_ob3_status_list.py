@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from certificates.ob3 import status_list
+from certificates.signing.ob3 import status_list
 
 from .ob3_support import DID, SITE_URL, Issuance
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import override_settings
 from pypdf import PdfReader
 
-from certificates.rendering import printed_url, render_badge_pdf
-from certificates.snapshot import BadgeSnapshot
+from certificates.issuing.snapshot import BadgeSnapshot
+from certificates.rendering.pdf import printed_url, render_badge_pdf
 
 from .verify_support import issue_badge_now
 

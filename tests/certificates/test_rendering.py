@@ -16,15 +16,15 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
-from certificates import rendering
-from certificates.rendering import (
+from certificates.issuing.snapshot import BadgeSnapshot, SnapshotError
+from certificates.rendering import pdf as rendering
+from certificates.rendering.pdf import (
     BadgeRenderError,
     BadgeURLFetcher,
     PdfAttachment,
     badge_html,
     render_badge_pdf,
 )
-from certificates.snapshot import BadgeSnapshot, SnapshotError
 
 BASE = {
     "public_id": "7f3c9a2e-4b1d-4c8e-9f20-5a6b7c8d9e01",

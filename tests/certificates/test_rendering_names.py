@@ -16,8 +16,8 @@ from functools import cache
 import pytest
 from pypdf import PdfReader
 
-from certificates import glyph_coverage
-from certificates.rendering import BadgeRenderError, render_badge_pdf
+from certificates.rendering import glyph_coverage
+from certificates.rendering.pdf import BadgeRenderError, render_badge_pdf
 from lms.accounts.names import clean_display_name
 from tests.certificates.test_rendering import snap
 
@@ -156,7 +156,7 @@ def test_a_name_that_would_print_a_box_is_not_issued_and_says_why(
 ):
     from django.db import transaction
 
-    from certificates import issuance, publishing
+    from certificates.issuing import issuance, publishing
     from certificates.models import Badge
 
     # A name stored before names were checked against the fonts.

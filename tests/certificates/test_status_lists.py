@@ -5,10 +5,10 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from certificates import issuance, publishing, status_publishing
+from certificates.issuing import issuance, publishing, status_publishing
 from certificates.models import Badge
-from certificates.ob3 import credential as ob3
-from certificates.ob3.status_list import MIN_ENTRIES, Bitstring, StatusListError
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3.status_list import MIN_ENTRIES, Bitstring, StatusListError
 
 from .verify_support import issue_badge_now, public_documents
 

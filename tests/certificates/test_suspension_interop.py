@@ -13,11 +13,12 @@ import jsonschema
 import pytest
 from django.db import transaction
 
-from certificates import credentials, issuance, status_publishing
+from certificates.issuing import issuance, status_publishing
 from certificates.models import Badge
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import status_list
-from certificates.ob3.status_list import StatusListError
+from certificates.signing import credentials
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import status_list
+from certificates.signing.ob3.status_list import StatusListError
 
 from .ob3_support import SCHEMA_PATH, run_shared_verifier, schema
 from .verify_support import public_documents

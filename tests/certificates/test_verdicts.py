@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from certificates.models import MAX_RENDER_ATTEMPTS, Badge
-from certificates.verification import (
+from certificates.public.verification import (
     ISSUER_KEY,
     MATCHES_RECORD,
     NOT_EXPIRED,

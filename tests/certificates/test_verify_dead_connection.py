@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from certificates.verification import find_public_badge
+from certificates.public.verification import find_public_badge
 
 pytestmark = [
     pytest.mark.postgres,

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 
-from certificates import issuance, ratelimit
-from certificates.middleware import PUBLIC_VERDICT_PATH
+from certificates.issuing import issuance
 from certificates.models import Badge
-from certificates.qr import qr_svg
-from certificates.verification import find_badge, find_public_badge, verify_badge
+from certificates.public import ratelimit
+from certificates.public.middleware import PUBLIC_VERDICT_PATH
+from certificates.public.verification import find_badge, find_public_badge, verify_badge
+from certificates.rendering.qr import qr_svg
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +272,7 @@ def test_a_client_over_its_limit_costs_no_query_for_the_rest_of_the_window(
 
 @pytest.mark.redis
 def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
-    from certificates import status_publishing
+    from certificates.issuing import status_publishing
 
     cache = shared_redis_cache
     status_publishing.purge_badge_page("A" * 24)
@@ -298,7 +299,8 @@ def test_behind_a_proxy_each_visitor_has_a_limit_of_their_own(badge, client, set
 def test_a_purge_deletes_and_announces_even_when_one_cache_command_is_refused(monkeypatch):
     from django.core.cache import cache
 
-    from certificates import local_pages, status_publishing
+    from certificates.issuing import status_publishing
+    from certificates.public import local_pages
 
     public_id = "B" * 24
     cache.set(status_publishing.badge_page_cache_key(public_id), {"body": "old page"})

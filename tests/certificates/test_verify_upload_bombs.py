@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
-from certificates import pdf_verification
-from certificates.ob3 import bounds, data_integrity
+from certificates.public import pdf_verification
+from certificates.signing.ob3 import bounds, data_integrity
 
 ROOT = Path(__file__).resolve().parents[2]
 # The issue's measure: one upload may not grow a worker by more than this.
@@ -216,7 +216,7 @@ def test_poisoned_credentials_are_refused_before_any_canonicalisation(
 
 def test_a_credential_as_we_issue_it_is_within_the_bounds():
     """The bounds leave room: our own issuer's test credential passes with margin."""
-    from certificates.ob3.document_loader import OB_EXTENSIONS, OB_V3P0, VC_V2
+    from certificates.signing.ob3.document_loader import OB_EXTENSIONS, OB_V3P0, VC_V2
 
     credential = {
         "@context": [VC_V2, OB_V3P0, OB_EXTENSIONS],

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pypdf import PdfReader
 
-from certificates import issuance
+from certificates.issuing import issuance
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_pdf_with_appended_bytes_is_reported_altered(badge, client):
 
 
 def test_an_older_genuine_pdf_stays_genuine_after_a_rerender(badge, client):
-    from certificates import publishing
+    from certificates.issuing import publishing
 
     first = badge.pdf.read()
     assert publishing.rerender_issued(badge.pdf and badge.pk)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from certificates import issuance
+from certificates.issuing import issuance
 from certificates.models import Badge
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_revocation_shows_at_once_without_the_celery_task(
 
 def test_a_cached_valid_page_never_outlives_the_expiry(badge, client):
     Badge.objects.filter(pk=badge.pk).update(expires_at=timezone.now() + timedelta(days=2))
-    from certificates.status_publishing import purge_badge_page
+    from certificates.issuing.status_publishing import purge_badge_page
 
     purge_badge_page(badge.public_id)
     assert "verdict--valid" in client.get(f"/badges/{badge.public_id}/").content.decode()
@@ -148,7 +148,7 @@ def test_json_endpoint_costs_at_most_two_queries_whatever_the_number_of_badges(
     """Constant cost: the same count with 1 badge as with 40 (the bench measures 100,000)."""
 
     def cost() -> int:
-        from certificates.status_publishing import purge_badge_page
+        from certificates.issuing.status_publishing import purge_badge_page
 
         purge_badge_page(badge.public_id)  # measure the uncached path
         with CaptureQueriesContext(connection) as queries:
@@ -181,7 +181,7 @@ def test_ten_thousand_guessed_ids_all_get_the_same_404(client, db, rf):
     """
     from django.http import Http404
 
-    from certificates import views
+    from certificates.public import views
 
     for _ in range(10_000):
         public_id = secrets.token_urlsafe(18)

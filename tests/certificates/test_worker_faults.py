@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from certificates import issuance
+from certificates.issuing import issuance
 from certificates.models import Badge
 from courses.models import CourseCompletion
 from tests.support.services import CeleryWorker, RedisServer, wait_for
@@ -216,7 +216,7 @@ def test_hostile_name_set_on_the_profile_prints_literally_through_a_real_worker(
 
     from pypdf import PdfReader
 
-    from certificates.credentials import CREDENTIAL_FILENAME
+    from certificates.signing.credentials import CREDENTIAL_FILENAME
 
     hits: list[str] = []
 

@@ -5,7 +5,7 @@ import json
 from django.db import transaction
 from django.test import Client
 
-from certificates import issuance
+from certificates.issuing import issuance
 from certificates.models import Badge
 
 

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from certificates import issuance
+from certificates.issuing import issuance
 from certificates.models import Badge
 from courses.models import CourseCompletion, QuizAttempt
 from lms.cache import FailSoftRedisCache

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.ob3 import keys
+from certificates.signing.ob3 import keys
 
 
 class Command(BaseCommand):
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             )
 
     def _mark_compromised(self, path: str, key_id: str) -> None:
-        from certificates import issuance, status_publishing
+        from certificates.issuing import issuance, status_publishing
 
         ring, replacement = keys.mark_compromised(keys.load_key_ring(path), key_id)
         keys.save_key_ring(ring, path)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from certificates.issuance import sweep_stuck_badges, sweep_withdrawn_badge_files
+from certificates.issuing.issuance import sweep_stuck_badges, sweep_withdrawn_badge_files
 
 
 class Command(BaseCommand):

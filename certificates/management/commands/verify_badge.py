@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload, verify_upload
+from certificates.public.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload, verify_upload
 
 MARKS = {True: "PASS", False: "FAIL", None: "NOT RUN"}
 

@@ -3,7 +3,7 @@
 Every change of a badge's public status moves a token in the database (`note_change`, in
 the transaction that makes the change). Cached public pages, in the shared cache and in
 each process's own copies, are stored with the token they were built under, and served
-only while it is still the current one (certificates/views.py).
+only while it is still the current one (certificates/public/views.py).
 
 Reading the token costs one primary-key query, so a process reads it at most every
 `CREDENCE_STATUS_RECHECK_SECONDS` (2 s) and keeps it in memory in between: a revocation

@@ -2,7 +2,7 @@
 
 A character outside it would print as a .notdef box, so names are checked against it when
 they are entered (lms.accounts.names) and a render that draws a box fails anyway
-(certificates.rendering). The fonts are read once per process, on first use.
+(certificates.rendering.pdf). The fonts are read once per process, on first use.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from certificates.issuing.snapshot import BadgeSnapshot
 from certificates.models import MAX_RENDER_ATTEMPTS, Badge
-from certificates.snapshot import BadgeSnapshot
 
 logger = logging.getLogger("credence.badges")
 
@@ -105,7 +105,7 @@ def ensure_status_index(badge_id: int) -> int:
     """The badge's status-list index, allocated at random on first call and never changed:
     a task that runs twice finds the index the first run wrote. The unique constraint on
     the column decides between two badges drawing the same index."""
-    from certificates.ob3.status_list import MIN_ENTRIES, StatusListFull, allocate_index
+    from certificates.signing.ob3.status_list import MIN_ENTRIES, StatusListFull, allocate_index
 
     for attempt in range(12):
         current = Badge.objects.filter(pk=badge_id).values_list("status_index", flat=True).get()
@@ -130,8 +130,8 @@ def ensure_status_index(badge_id: int) -> int:
 
 
 def _credential_attachment(credential: dict):
-    from certificates.credentials import CREDENTIAL_FILENAME, credential_bytes
-    from certificates.rendering import PdfAttachment
+    from certificates.rendering.pdf import PdfAttachment
+    from certificates.signing.credentials import CREDENTIAL_FILENAME, credential_bytes
 
     return PdfAttachment(
         filename=CREDENTIAL_FILENAME,
@@ -145,7 +145,7 @@ def _credential_attachment(credential: dict):
 
 def render_pdf_bytes(badge: Badge) -> bytes:
     """The badge's PDF with its signed credential (badge.credential) attached, if any."""
-    from certificates.rendering import render_badge_pdf
+    from certificates.rendering.pdf import render_badge_pdf
 
     attachments = [_credential_attachment(badge.credential)] if badge.credential else []
     return render_badge_pdf(BadgeSnapshot.from_dict(badge.snapshot), attachments=attachments)
@@ -153,7 +153,7 @@ def render_pdf_bytes(badge: Badge) -> bytes:
 
 def sign_badge(badge: Badge):
     """Allocate the badge's status index (idempotently) and sign its credential."""
-    from certificates.credentials import recipient_email_of, sign_and_check
+    from certificates.signing.credentials import recipient_email_of, sign_and_check
 
     badge.status_index = ensure_status_index(badge.pk)
     return sign_and_check(badge, recipient_email=recipient_email_of(badge))
@@ -283,7 +283,7 @@ def resign_badge(badge_id: int, compromised_key_id: str) -> bool:
     pdf = render_pdf_bytes(badge)
     done = _replace_pdf(badge, pdf, **signed.row_fields())
     if done:
-        from certificates.status_publishing import purge_badge_page
+        from certificates.issuing.status_publishing import purge_badge_page
 
         purge_badge_page(badge.public_id)
         logger.info("badge %s re-signed with key %s", badge.public_id, signed.key_id)
@@ -300,14 +300,14 @@ def _claim_email(badge_id: int, field: str, extra: Q | None = None) -> Badge | N
 
 
 def send_issued_email_once(badge_id: int) -> bool:
-    from certificates.notifications import send_badge_email
+    from certificates.issuing.notifications import send_badge_email
 
     badge = _claim_email(badge_id, "issued_email_sent_at", Q(state=Badge.State.ISSUED))
     return bool(badge and send_badge_email(badge, "issued"))
 
 
 def send_revoked_email_once(badge_id: int) -> bool:
-    from certificates.notifications import send_badge_email
+    from certificates.issuing.notifications import send_badge_email
 
     badge = _claim_email(badge_id, "revoked_email_sent_at", Q(state=Badge.State.REVOKED))
     return bool(badge and send_badge_email(badge, "revoked"))
@@ -315,7 +315,7 @@ def send_revoked_email_once(badge_id: int) -> bool:
 
 def send_expiry_reminders(*, within: timedelta = timedelta(days=30)) -> int:
     """E-mail each fellow whose issued badge expires within `within`, once per badge."""
-    from certificates.notifications import send_badge_email
+    from certificates.issuing.notifications import send_badge_email
 
     now = timezone.now()
     due = Badge.objects.filter(

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from certificates.issuing.publishing import MAX_RENDER_ATTEMPTS
 from certificates.models import Badge, BadgeDesign
-from certificates.publishing import MAX_RENDER_ATTEMPTS
 
 logger = logging.getLogger("credence.badges")
 
@@ -150,7 +150,7 @@ def issue_badges_for_past_completions(course, *, by=None) -> int:
     two runs racing for the same fellow. Each fellow gets their own transaction, so a
     failure part-way keeps the badges already issued and a second run carries on.
     """
-    from certificates.coverage import completions_without_badge
+    from certificates.issuing.coverage import completions_without_badge
 
     if not BadgeDesign.objects.filter(course=course).exists():
         raise IssuanceError("This course has no badge design yet.")
@@ -485,8 +485,9 @@ def _set_status_bits(badge: Badge, **bits: bool) -> None:
     the lock order every caller keeps), re-signing them, and move the status version on,
     in the caller's transaction; purge its cached public page once that transaction
     commits."""
-    from certificates import status_publishing, status_version
-    from certificates.credentials import CredentialUnavailable
+    from certificates.issuing import status_publishing
+    from certificates.public import status_version
+    from certificates.signing.credentials import CredentialUnavailable
 
     if badge.status_index is not None:
         try:

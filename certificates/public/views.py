@@ -27,14 +27,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import local_pages, ratelimit, status_publishing, status_version
-from certificates.coverage import awaited_badges_of
+from certificates.issuing import status_publishing
+from certificates.issuing.coverage import awaited_badges_of
+from certificates.issuing.snapshot import is_safe_storage_name
 from certificates.models import Badge
-from certificates.ob3.status_list import STATUS_PURPOSES
-from certificates.qr import qr_svg
-from certificates.sharing import linkedin_add_to_profile_url
-from certificates.snapshot import is_safe_storage_name
-from certificates.verification import (
+from certificates.public import local_pages, ratelimit, status_version
+from certificates.public.sharing import linkedin_add_to_profile_url
+from certificates.public.verification import (
     PublicBadge,
     Verdict,
     badge_status,
@@ -42,6 +41,8 @@ from certificates.verification import (
     find_public_badge,
     verify_badge,
 )
+from certificates.rendering.qr import qr_svg
+from certificates.signing.ob3.status_list import STATUS_PURPOSES
 
 # Cached pages live at most this long; a status change made anywhere stops them from
 # being served within seconds (status_version), a purge at once where it reaches, and a
@@ -119,7 +120,7 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
 
 
 def _keys_fingerprint() -> str | None:
-    from certificates.credentials import CredentialUnavailable, issuer_keys
+    from certificates.signing.credentials import CredentialUnavailable, issuer_keys
 
     try:
         return issuer_keys().fingerprint
@@ -245,7 +246,7 @@ def _status_code(verdict: Verdict) -> int:
 
 
 def _page_context(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> dict:
-    from certificates.credentials import credential_url
+    from certificates.signing.credentials import credential_url
 
     has_credential = bool(badge.credential) and not badge.is_preparing
     is_owner = request.user.is_authenticated and request.user.pk == badge.recipient_id
@@ -367,7 +368,7 @@ def badge_credential(request: HttpRequest, public_id: str) -> HttpResponse:
     badge = _credential_badge_or_error(public_id)
     if isinstance(badge, HttpResponse):
         return badge
-    from certificates.credentials import credential_bytes
+    from certificates.signing.credentials import credential_bytes
 
     response = HttpResponse(credential_bytes(badge.credential), content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="credence-badge-{public_id}.json"'
@@ -383,7 +384,7 @@ def badge_wallet_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     it lazily, inside the closed "Add to wallet" section, so the many visitors who never
     open it do not pay for it (it was a fifth of an uncached page).
     """
-    from certificates.credentials import credential_url
+    from certificates.signing.credentials import credential_url
 
     limited = _too_many(request)
     if limited:
@@ -451,7 +452,7 @@ def achievement_page(request: HttpRequest, public_id: str) -> HttpResponse:
     """What a badge design certifies: HTML, or the OB 3.0 Achievement as JSON (to
     `Accept: application/json` or `?format=json`). Its address is the `achievement.id`
     of the credentials issued from the design."""
-    from certificates.achievements import find_achievement
+    from certificates.public.achievements import find_achievement
 
     as_json = _wants_json(request) or request.GET.get("format") == "json"
     limited = _too_many(request, as_json=as_json)
@@ -471,7 +472,7 @@ def achievement_page(request: HttpRequest, public_id: str) -> HttpResponse:
 def legacy_achievement(request: HttpRequest, course_id: int) -> HttpResponse:
     """The address credentials signed before achievement pages named: a permanent
     redirect to the page, for those credentials only."""
-    from certificates.achievements import legacy_redirect
+    from certificates.public.achievements import legacy_redirect
 
     limited = _too_many(request)
     if limited:
@@ -520,7 +521,7 @@ def status_list(request: HttpRequest, purpose: str) -> HttpResponse:
 @require_GET
 def did_document(request: HttpRequest) -> HttpResponse:
     """The issuer's did:web document: every public key, compromised ones marked revoked."""
-    from certificates.credentials import CredentialUnavailable, issuer_keys
+    from certificates.signing.credentials import CredentialUnavailable, issuer_keys
 
     try:
         loaded = issuer_keys()
@@ -536,8 +537,8 @@ def did_document(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_upload(request: HttpRequest) -> HttpResponse:
     """Upload a badge PDF or credential JSON and see whether it is genuine and still valid."""
-    from certificates.pdf_verification import MAX_UPLOAD_BYTES
-    from certificates.upload_slots import RETRY_AFTER_SECONDS, NoUploadSlot, upload_slot
+    from certificates.public.pdf_verification import MAX_UPLOAD_BYTES
+    from certificates.public.upload_slots import RETRY_AFTER_SECONDS, NoUploadSlot, upload_slot
 
     context: dict = {"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
     if request.method == "GET":
@@ -569,8 +570,8 @@ def _declared_length(request: HttpRequest) -> int:
 
 def _check_uploaded_file(request: HttpRequest, context: dict) -> int:
     """Fill `context` with the verdict or the reason the file was refused; the status."""
-    from certificates.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
-    from certificates.pdf_verification import verify_upload as check_file
+    from certificates.public.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
+    from certificates.public.pdf_verification import verify_upload as check_file
 
     try:
         # Refuse an oversized body before parsing it.

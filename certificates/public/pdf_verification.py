@@ -17,9 +17,9 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from certificates.credentials import CREDENTIAL_FILENAME
-from certificates.ob3.bounds import TooMuchJsonLdWork, check_presented_document
-from certificates.verification import Verdict, verify_presented_credential
+from certificates.public.verification import Verdict, verify_presented_credential
+from certificates.signing.credentials import CREDENTIAL_FILENAME
+from certificates.signing.ob3.bounds import TooMuchJsonLdWork, check_presented_document
 
 logger = logging.getLogger("credence.badges")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from certificates.models import Badge, BadgeDesign
-from certificates.ob3.document_loader import OB_V3P0, VC_V2
+from certificates.signing.ob3.document_loader import OB_V3P0, VC_V2
 
 # Credentials signed before designs had a public id named this address, with the course
 # page's id: it is kept as a permanent redirect for those (see `legacy_redirect`).
@@ -72,7 +72,7 @@ class PublicAchievement:
 
 
 def _issuer_did() -> str:
-    from certificates.ob3 import keys
+    from certificates.signing.ob3 import keys
 
     return keys.issuer_did(settings.SITE_URL)
 

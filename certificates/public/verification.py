@@ -22,8 +22,8 @@ from django.utils.formats import get_format
 
 from certificates.dates import badge_day
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
-from certificates.ob3 import credential as ob3
-from certificates.ob3.data_integrity import proofs_of
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3.data_integrity import proofs_of
 
 SIGNATURE = "signature"
 ISSUER_KEY = "issuer_key"
@@ -389,7 +389,7 @@ def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
 
 def _issuer_state():
     """(IssuerKeys, None) or (None, reason) when the keys cannot be read."""
-    from certificates.credentials import CredentialUnavailable, issuer_keys
+    from certificates.signing.credentials import CredentialUnavailable, issuer_keys
 
     try:
         return issuer_keys(), None
@@ -422,7 +422,7 @@ def _key_check(credential: dict, loaded, reason: str | None, now: datetime) -> C
 def _signature_check(
     badge: Badge | PublicBadge, loaded, reason: str | None, now: datetime
 ) -> Check:
-    from certificates.credentials import credential_digest
+    from certificates.signing.credentials import credential_digest
 
     credential = badge.credential
     if not credential:
@@ -690,8 +690,8 @@ def verify_presented_credential(
     """Verify a credential someone presents (uploaded JSON, or extracted from an uploaded
     PDF whose bytes are `pdf_bytes`): its proof and status against our published keys and
     lists, our record of the badge, and for a PDF, that it is the one we issued."""
-    from certificates.credentials import credential_digest
-    from certificates.status_publishing import status_lists_by_url
+    from certificates.issuing.status_publishing import status_lists_by_url
+    from certificates.signing.credentials import credential_digest
 
     now = now or timezone.now()
     if not isinstance(credential, dict):

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from certificates.models import Badge
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import keys, status_list
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import keys, status_list
 
 logger = logging.getLogger("credence.badges")
 
@@ -123,7 +123,7 @@ def achievement_id(badge: Badge) -> str:
         previous = badge.credential.get("credentialSubject", {}).get("achievement", {}).get("id")
         if isinstance(previous, str) and previous:
             return previous
-    from certificates.achievements import achievement_url_for_course
+    from certificates.public.achievements import achievement_url_for_course
 
     return achievement_url_for_course(badge.course_id)
 

@@ -37,7 +37,7 @@ class PublicVerdictMiddleware:
         match = PUBLIC_VERDICT_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        from certificates import views
+        from certificates.public import views
 
         request.user = AnonymousUser()
         view = views.badge_json if match["kind"] == ".json" else views.badge_page

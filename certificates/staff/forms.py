@@ -122,7 +122,7 @@ class BackfillForm(forms.Form):
         self.fields["course"].queryset = courses_with_a_design()
 
     def clean_course(self):
-        from certificates.coverage import completions_without_badge
+        from certificates.issuing.coverage import completions_without_badge
 
         course = self.cleaned_data["course"]
         if not completions_without_badge(course).exists():

@@ -19,9 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates.models import Badge, StatusList
-from certificates.ob3 import credential as ob3
-from certificates.ob3 import status_list
-from certificates.ob3.status_list import Bitstring, StatusPurpose
+from certificates.signing.ob3 import credential as ob3
+from certificates.signing.ob3 import status_list
+from certificates.signing.ob3.status_list import Bitstring, StatusPurpose
 
 logger = logging.getLogger("credence.badges")
 
@@ -30,7 +30,7 @@ logger = logging.getLogger("credence.badges")
 
 
 def _signed_fields(purpose: StatusPurpose, bits: Bitstring) -> dict:
-    from certificates.credentials import issuer_keys
+    from certificates.signing.credentials import issuer_keys
 
     loaded = issuer_keys()
     unsigned = status_list.build_status_list_credential(
@@ -150,7 +150,7 @@ def purge_badge_page(public_id: str) -> None:
     """Forget the cached public page of one badge, in the shared cache and in every web
     process's own copies (local_pages). Never raises: a cache outage must not undo a
     revocation (the entries also expire on their own within minutes)."""
-    from certificates import local_pages
+    from certificates.public import local_pages
 
     local_pages.memory.forget(public_id)  # this process's copy, whatever happens below
     # Each step on its own: one refused command (a timeout, a full Redis refusing the

@@ -8,7 +8,7 @@ editor shows under "Issued badges":
 - add_badge: award a badge manually, or issue the badges of past completions.
 
 Every action is a POST with CSRF behind its own confirmation page, is checked on the
-server, and calls certificates.issuance; an IssuanceError becomes an admin message.
+server, and calls certificates.issuing.issuance; an IssuanceError becomes an admin message.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from wagtail.models import ModelLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
-from certificates import issuance
-from certificates.coverage import completions_without_badge
 from certificates.dates import badge_day
-from certificates.forms import AwardForm, BackfillForm, RerenderForm, RevokeForm
+from certificates.issuing import issuance
+from certificates.issuing.coverage import completions_without_badge
 from certificates.models import Badge
-from certificates.verification import badge_status
+from certificates.public.verification import badge_status
+from certificates.staff.forms import AwardForm, BackfillForm, RerenderForm, RevokeForm
 from courses.models import CoursePage
 
 URL_NAMESPACE = "badges"
@@ -554,7 +554,7 @@ class SuspendBadgeView(BadgeActionView):
 
     @property
     def explanation(self) -> str:
-        from certificates.credentials import outside_verifiers_see_suspension
+        from certificates.signing.credentials import outside_verifiers_see_suspension
 
         here = (
             "While suspended, the public page says so and the badge does not verify here. "
@@ -686,7 +686,7 @@ class BackfillView(BadgeAdminFormView):
         return HttpResponseRedirect(admin_url("backfill_progress", job_id))
 
     def get_context_data(self, **kwargs):
-        from certificates.coverage import designed_courses_with_unbadged_completions
+        from certificates.issuing.coverage import designed_courses_with_unbadged_completions
 
         return super().get_context_data(
             cancel_url=admin_url("index"),

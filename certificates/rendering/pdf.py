@@ -30,8 +30,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from certificates.dates import badge_day
-from certificates.qr import verify_qr_png
-from certificates.snapshot import BadgeSnapshot, is_safe_storage_name
+from certificates.issuing.snapshot import BadgeSnapshot, is_safe_storage_name
+from certificates.rendering.qr import verify_qr_png
 
 ASSET_SCHEME = "credence-asset"
 MEDIA_SCHEME = "credence-media"
@@ -42,7 +42,7 @@ BASE_URL = f"{GENERATED_SCHEME}:/"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSET_DIRS = {"fonts": PACKAGE_DIR / "fonts", "assets": PACKAGE_DIR / "assets"}
-STYLESHEET = PACKAGE_DIR.parent / "templates" / "certificates" / "badge_pdf.css"
+STYLESHEET = PACKAGE_DIR.parents[1] / "templates" / "certificates" / "badge_pdf.css"
 TEMPLATE = "certificates/badge_pdf.html"
 
 EMBLEM_PLACEHOLDER_COLOR = b"#1F4E79"  # the colour emblem.svg is drawn in
@@ -58,7 +58,7 @@ AF_RELATIONSHIPS = frozenset(
     | {"Unspecified"}
 )
 
-logger = logging.getLogger("credence.certificates.rendering")
+logger = logging.getLogger("credence.certificates.rendering.pdf")
 
 
 class BadgeRenderError(RuntimeError):

@@ -1,7 +1,7 @@
 """Which completions hold no badge, and which published courses have no badge design.
 
 Read-only queries behind the admin's warnings, the past-completions backfill and the
-"My badges" page; certificates.issuance does the writing.
+"My badges" page; certificates.issuing.issuance does the writing.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ def count_in_passing(request: HttpRequest, scope: str = "lookup") -> int | None:
     """Count this request without waiting for Redis's answer: seconds to wait if this
     process already knows the client is over its limit, else None.
 
-    For pages a process serves from its own copy (certificates/local_pages.py), where
+    For pages a process serves from its own copy (certificates/public/local_pages.py), where
     waiting for the count would be the only I/O left. The count still lands in Redis, so
     the client's next lookup that does wait for its count sees this one; Redis is told
     not to reply at all (CLIENT REPLY SKIP), so nothing is left unread on the connection.
