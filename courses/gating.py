@@ -134,12 +134,6 @@ def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
     return AccessDecision(True, Reason.OPEN)
 
 
-def module_status(inputs: GateInputs, module_id: int) -> Status:
-    if module_id in inputs.passed_module_ids:
-        return Status.PASSED
-    return Status.OPEN if module_access(inputs, module_id) else Status.LOCKED
-
-
 @dataclass(frozen=True)
 class ModuleProgress:
     module: PageRef

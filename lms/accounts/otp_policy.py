@@ -68,11 +68,6 @@ def required_otp_step(
     return None
 
 
-def requires_verified_device(user, path: str) -> bool:
-    """True when `user` may not see the admin `path` until they have passed a second factor."""
-    return required_otp_step(user, path, otp_pending=False, has_device=lambda: True) is not None
-
-
 def otp_enrol_url() -> str:
     return getattr(settings, "CREDENCE_OTP_ENROL_URL", "/accounts/2fa/setup/")
 

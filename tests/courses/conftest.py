@@ -30,7 +30,3 @@ def wrong_answers(attempt):
         correct = set(attempt.answer_key[q["id"]]["correct"])
         out[q["id"]] = next(c["id"] for c in q["choices"] if c["id"] not in correct)
     return out
-
-
-def as_post(answers):
-    return dict(answers)
