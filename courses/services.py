@@ -1,11 +1,13 @@
 """Every write about learning: enrol, start and submit quiz attempts, passes, completions.
 
 Each public function is atomic. Scoring is `courses.grading`; who may do what is
-`courses.gating`; this module applies the result. Late-submission policy: an attempt with
-a time limit is due at `deadline` (start + limit); a submission received after
-`deadline + LATE_GRACE` is recorded as OVERDUE with every question scored zero (the
+`courses.gating`; this module applies the result. Reads that change nothing (reviews,
+the dashboard, the next module) are `courses.selectors`. Late-submission policy: an
+attempt with a time limit is due at `deadline` (start + limit); a submission received
+after `deadline + LATE_GRACE` is recorded as OVERDUE with every question scored zero (the
 answers are kept for review), and an abandoned attempt past that point is closed the
-same way the next time the fellow looks at the quiz.
+same way the next time the fellow looks at the quiz. That is why `quiz_state`, which
+pages and views call to show a quiz, lives here: reading it may close an attempt.
 """
 
 from __future__ import annotations
@@ -335,123 +337,3 @@ def record_completion_if_done(
     except IntegrityError:
         return None
     return completion
-
-
-# --- Reading results ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuestionReview:
-    question: dict
-    answer: Any
-    credit: float
-    correct: bool
-    partial: bool
-    explanation: str
-    review_section: str
-    correct_ids: tuple[str, ...]
-    correct_text: str
-    review_title: str = ""
-
-
-def review_attempt(
-    attempt: QuizAttempt, *, section_titles: dict[str, str] | None = None
-) -> list[QuestionReview]:
-    """Per question, what was asked, answered and expected. Only for graded attempts.
-    `section_titles` (anchor → heading, see lesson_sections) names what to review."""
-    section_titles = section_titles or {}
-    if attempt.is_open:
-        raise ValueError("An open attempt has no review: the key is not shown before grading.")
-    rows = []
-    graded = (attempt.grade or {}).get("questions", {})
-    for q in attempt.layout:
-        key = attempt.answer_key.get(q["id"], {})
-        g = graded.get(q["id"], {})
-        correct = key.get("correct")
-        correct_ids = tuple(correct) if isinstance(correct, list) else ()
-        if q["type"] == "true_false":
-            correct_text = "True" if correct else "False"
-        elif q["type"] == "short_answer":
-            if key.get("match") == "number":
-                tol = key.get("tolerance") or 0
-                correct_text = f"{key.get('number')}" + (f" (± {tol})" if tol else "")
-            else:
-                correct_text = " / ".join(key.get("accepted", []))
-        else:
-            correct_text = ", ".join(
-                c.get("label") or c["text"] for c in q.get("choices", []) if c["id"] in correct_ids
-            )
-        rows.append(
-            QuestionReview(
-                question=q,
-                answer=(attempt.answers or {}).get(q["id"]),
-                credit=g.get("credit", 0.0),
-                correct=g.get("correct", False),
-                partial=g.get("partial", False),
-                explanation=key.get("explanation", ""),
-                review_section=key.get("review_section", ""),
-                correct_ids=correct_ids,
-                correct_text=correct_text,
-                review_title=section_titles.get(key.get("review_section", ""), ""),
-            )
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class DashboardRow:
-    course: Any
-    progress: gating.CourseProgress
-    completed: bool
-    completion: CourseCompletion | None
-
-
-def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
-    """Each enrolled or completed course with its progress and next step. Seven queries,
-    whatever the number of courses and modules."""
-    from courses.models import CoursePage
-
-    completions = {
-        c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
-    }
-    enrolled_ids = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
-    courses = list(
-        CoursePage.objects.live()
-        .filter(pk__in=enrolled_ids | set(completions))
-        .defer("description", "learning_outcomes")
-        .order_by("title")
-    )
-    inputs = gating.load_gate_inputs_many(user, courses, request=request)
-    return [
-        DashboardRow(
-            course=course,
-            progress=gating.course_progress(inputs[course.pk]),
-            completed=course.pk in completions,
-            completion=completions.get(course.pk),
-        )
-        for course in courses
-    ]
-
-
-def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
-    """The module after `module`, if the fellow may open it now."""
-    decision, inputs = gating.decide_module(user, module, request=request)
-    ids = [m.id for m in inputs.modules]
-    if module.pk not in ids:
-        return None
-    index = ids.index(module.pk)
-    for candidate in inputs.modules[index + 1 :]:
-        return candidate if gating.module_access(inputs, candidate.id) else None
-    return None
-
-
-def lesson_sections(module) -> dict[str, str]:
-    """Anchor → heading text for the module's lesson, so results name what to review."""
-    from django.utils.text import slugify
-
-    sections = {}
-    for block in module.body or []:
-        if block.block_type == "heading":
-            text = block.value.get("text", "")
-            sections[block.value.get("anchor") or slugify(text)] = text
-    return sections

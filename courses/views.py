@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from courses import gating, services
+from courses import gating, selectors, services
 from courses import search as learning_search
 from courses.forms import QuizForm
 from courses.models import CoursePage, ModulePage, QuizAttempt
@@ -90,7 +90,7 @@ def unenrol(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    rows = services.dashboard_rows(request.user, request=request)
+    rows = selectors.dashboard_rows(request.user, request=request)
     return render(request, "courses/dashboard.html", {"rows": rows})
 
 
@@ -190,7 +190,7 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     if attempt.is_open:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
     state = services.quiz_state(request.user, module)
-    sections = services.lesson_sections(module)
+    sections = selectors.lesson_sections(module)
     return render(
         request,
         "courses/quiz_result.html",
@@ -198,13 +198,13 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
             "attempt": attempt,
             "module": module,
             "module_url": module.get_url(request),
-            "reviews": services.review_attempt(attempt, section_titles=sections),
+            "reviews": selectors.review_attempt(attempt, section_titles=sections),
             "review_sections": [
                 {"anchor": anchor, "title": sections.get(anchor, anchor)}
                 for anchor in (attempt.grade or {}).get("review_sections", [])
             ],
             "state": state,
-            "next_module": services.next_module_after(request.user, module, request=request),
+            "next_module": selectors.next_module_after(request.user, module, request=request),
         },
     )
 

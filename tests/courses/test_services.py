@@ -1,4 +1,5 @@
-"""Services on the database: enrolment, attempts, limits, cooldown, passes, completion."""
+"""Services on the database: enrolment, attempts, limits, cooldown, passes, completion;
+and the review of a graded attempt (courses.selectors)."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from courses import services
+from courses import selectors, services
 from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
 from tests.courses.conftest import right_answers, wrong_answers
 from tests.factories.courses import make_course, make_module, single_choice_pool
@@ -160,11 +161,11 @@ def test_editing_a_quiz_after_attempts_leaves_old_grades(enrolled, course_two):
         before.grade,
     )
     assert after.score_percent == before.score_percent and after.pass_mark_percent == 80
-    review = services.review_attempt(after)
+    review = selectors.review_attempt(after)
     assert len(review) == 3 and not any(r.correct for r in review)
 
 
 def test_review_is_refused_for_an_open_attempt(enrolled, course_two):
     attempt = services.start_attempt(enrolled, course_two[1][0])
     with pytest.raises(ValueError):
-        services.review_attempt(attempt)
+        selectors.review_attempt(attempt)
