@@ -1,15 +1,15 @@
 """Endpoints that are not pages: dashboard, enrol, quiz attempts, search and JSON.
 
 Every view that can reach a module asks `courses.gating` first and answers a locked
-module with `locked_response`; none decides access itself. Attempts are looked up by
-their public id *and* the current user, so another fellow's attempt is a plain 404.
+module with `courses.locked.locked_response`; none decides access itself. Attempts are
+looked up by their public id *and* the current user, so another fellow's attempt is a
+plain 404.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -19,7 +19,6 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -27,26 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 from courses import gating, selectors, services
 from courses import search as learning_search
 from courses.forms import QuizForm
+from courses.locked import locked_response
 from courses.models import CoursePage, ModulePage, QuizAttempt
 
 SEARCH_PAGE_SIZE = 20
-
-
-def locked_response(request: HttpRequest, decision: gating.AccessDecision, page=None):
-    """The one way a locked module answers: login redirect, or a helpful 403 page."""
-    if decision.reason == gating.Reason.LOGIN_REQUIRED:
-        return redirect_to_login(request.get_full_path())
-    if decision.reason == gating.Reason.NOT_FOUND:
-        raise Http404("No such module.")
-    course = None
-    if decision.reason == gating.Reason.NOT_ENROLLED and page is not None:
-        course = page.get_parent().specific_deferred
-    return TemplateResponse(
-        request,
-        "courses/locked.html",
-        {"decision": decision, "locked_page": page, "enrol_course": course},
-        status=403,
-    )
 
 
 def _live_module(module_id: int) -> ModulePage:

@@ -207,10 +207,10 @@ class ModulePage(Page):
         return bool(self.quiz_questions)
 
     # Every way into a module goes through courses.gating; a locked module answers with
-    # a helpful page (courses.views.locked_response), never with its content.
+    # a helpful page (courses.locked.locked_response), never with its content.
     def serve(self, request, *args, **kwargs):
         from courses import gating
-        from courses.views import locked_response
+        from courses.locked import locked_response
 
         decision, _ = gating.decide_module(request.user, self, request=request)
         if not decision:
@@ -221,7 +221,7 @@ class ModulePage(Page):
         # Editors preview anything they can edit; anyone else previewing (a shared or
         # leaked preview link) gets the same gate as the live page.
         from courses import gating
-        from courses.views import locked_response
+        from courses.locked import locked_response
 
         # A page being created has no pk yet; only the admin's create view (editors) gets here.
         if self.pk and not gating.is_editor_of(request.user, self):
