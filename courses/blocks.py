@@ -1,4 +1,5 @@
-"""StreamField blocks for lesson content. Each block declares its template and icon."""
+"""StreamField blocks for lesson content. Each block of the lesson stream declares its
+icon, and each defined here its template (a worked example renders its two sides itself)."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Forms built from a frozen attempt layout, and the enrol form. Validation only.
+"""The quiz form, built from a frozen attempt layout. Validation only.
 
 The quiz form accepts exactly the fields of its attempt: one per question (two for a
 preference question: the choice and the rationale) plus the CSRF token. Anything else

@@ -3,8 +3,10 @@
 `course_access` and `module_access` are plain functions over a `GateInputs` snapshot,
 so the rule is tested without a database. `load_gate_inputs` fetches that snapshot for
 a user and a course in a constant number of queries (five, however many modules). Page
-serving, previews, the quiz start and submit views, search and the JSON endpoints all
-go through `decide_module` / `decide_course`; none of them decides on its own.
+serving, previews, enrolment, the quiz start, submit and result views and the JSON
+endpoints go through `decide_module` / `decide_course`; search and the dashboard, which
+look at many courses at once, load their snapshots with `load_gate_inputs_many` and ask
+`module_access` / `course_progress`. None of them decides on its own.
 
 The rule:
 - anonymous visitors must log in; course pages themselves are public, modules are not;

@@ -1,4 +1,8 @@
-"""Account forms: validation only. Writes happen in the views through the model/services."""
+"""Account forms: they validate, and the views save through the models and services.
+
+The exception is the password-reset form: as Django's own, its save() sends the e-mail,
+here with the link on SITE_URL and within mail_throttle's limits.
+"""
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation

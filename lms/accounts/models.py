@@ -1,4 +1,5 @@
-"""The user account: e-mail login and the name printed on certificates."""
+"""The user account (e-mail login, the name printed on certificates, whether scores show
+on badges), what is kept of an erased account, and the account e-mails mail_throttle counts."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models

@@ -1,5 +1,6 @@
-"""The rule for a name printed on certificates: one plain function, shared by sign-up,
-the profile form and certificate issuance.
+"""The rule for a name printed on certificates, as plain functions: `clean_display_name`
+for sign-up and the profile form, and its printable-glyphs part `check_printable_name`,
+which the admin's award form also asks before a badge is issued to a stored name.
 
 A name is kept exactly as written in any script (Latin, Chinese, Arabic, Devanagari,
 emoji) and is escaped wherever it is shown. What is refused is the invisible: NUL and

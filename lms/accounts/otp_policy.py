@@ -1,4 +1,5 @@
-"""Who must present a second factor, and where. A plain predicate, testable without a request."""
+"""Who must present a second factor, and where: plain predicates on a user and a path,
+testable without a request, and the URLs of the enrol and verify steps."""
 
 from collections.abc import Callable
 

@@ -1,4 +1,5 @@
-"""Second-factor services on django-otp devices: enrol, verify, backup codes, remove.
+"""Second-factor services on django-otp devices: enrol, verify, backup codes, remove,
+and whether a user has a confirmed device.
 
 Each user has at most one TOTP device (an authenticator app) and one static device
 (backup codes). Every verification runs inside a transaction with the device row

@@ -1,4 +1,5 @@
-"""Account views: thin over forms and second_factor. Sign-up, login, profile and 2FA pages."""
+"""Account views, thin over the forms, signup, second_factor and erasure: sign-up, login,
+profile, password change and reset, two-factor login and account erasure."""
 
 import segno
 from django.contrib import messages
