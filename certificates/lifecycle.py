@@ -179,21 +179,23 @@ STAGES: dict[str, Stage] = {
 }
 
 
+# The stage of each stored state, before withdrawal and expiry are considered.
+STAGE_OF_STATE = {
+    Badge.State.PENDING: PREPARING,
+    Badge.State.RENDERING: PREPARING,
+    Badge.State.ISSUED: VALID,
+    Badge.State.SUSPENDED: SUSPENDED,
+    Badge.State.REVOKED: REVOKED,
+    Badge.State.SUPERSEDED: SUPERSEDED,
+}
+
+
 def recorded_stage(badge) -> Stage:
     """The stage the badge's record gives, before its expiry date is compared with the
     clock: never EXPIRED. The verdict takes the expiry from its own check instead."""
     if badge.withdrawn_at:
         return STAGES[WITHDRAWN]
-    state = badge.state
-    if state in Badge.PREPARING_STATES:
-        return STAGES[PREPARING]
-    if state == Badge.State.REVOKED:
-        return STAGES[REVOKED]
-    if state == Badge.State.SUPERSEDED:
-        return STAGES[SUPERSEDED]
-    if state == Badge.State.SUSPENDED:
-        return STAGES[SUSPENDED]
-    return STAGES[VALID]
+    return STAGES[STAGE_OF_STATE[badge.state]]
 
 
 def stage_of(badge, now: datetime | None = None) -> Stage:
