@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from certificates import lifecycle
 from certificates.issuing.publishing import MAX_RENDER_ATTEMPTS
 from certificates.models import Badge, BadgeDesign
 
@@ -265,13 +266,13 @@ def revoke_badge(badge: Badge, *, reason: str, by=None) -> Badge:
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if locked.state == Badge.State.REVOKED:
             return locked
-        if locked.state == Badge.State.SUPERSEDED:
+        if not lifecycle.can(lifecycle.REVOKE, locked):
             raise IssuanceError("A superseded badge cannot be revoked; revoke its replacement.")
         locked.state = Badge.State.REVOKED
         locked.revoked_at = timezone.now()
         locked.revocation_reason = reason[:500]
         locked.save(update_fields=["state", "revoked_at", "revocation_reason"])
-        _set_status_bits(locked, **REVOKED_BITS)
+        _set_status_bits(locked, **lifecycle.status_bits(lifecycle.REVOKED))
         _log_change(locked, "revoke", by, reason=locked.revocation_reason)
         transaction.on_commit(lambda: _after_status_change(locked.pk, notify="revoked"))
     logger.info("badge %s revoked by %s", locked.public_id, getattr(by, "pk", None))
@@ -313,7 +314,7 @@ def withdraw_badges_of(user) -> list[str]:
         badge.last_error = ""
         badge.save()
         # A superseded badge's bits are set already; setting them again is harmless.
-        _set_status_bits(badge, **REVOKED_BITS)
+        _set_status_bits(badge, **lifecycle.status_bits(lifecycle.WITHDRAWN))
         withdrawn.append(badge.public_id)
 
     transaction.on_commit(lambda: delete_badge_files(withdrawn))
@@ -361,12 +362,12 @@ def suspend_badge(badge: Badge, *, by=None) -> Badge:
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if locked.state == Badge.State.SUSPENDED:
             return locked
-        if locked.state != Badge.State.ISSUED:
+        if not lifecycle.can(lifecycle.SUSPEND, locked):
             raise IssuanceError("Only an issued badge can be suspended.")
         locked.state = Badge.State.SUSPENDED
         locked.suspended_at = timezone.now()
         locked.save(update_fields=["state", "suspended_at"])
-        _set_status_bits(locked, suspension=True)
+        _set_status_bits(locked, **lifecycle.bits_changed(lifecycle.VALID, lifecycle.SUSPENDED))
         _log_change(locked, "suspend", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
@@ -379,12 +380,12 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
         if locked.state == Badge.State.ISSUED:
             return locked
-        if locked.state != Badge.State.SUSPENDED:
+        if not lifecycle.can(lifecycle.REINSTATE, locked):
             raise IssuanceError("Only a suspended badge can be reinstated; revocation is final.")
         locked.state = Badge.State.ISSUED
         locked.suspended_at = None
         locked.save(update_fields=["state", "suspended_at"])
-        _set_status_bits(locked, suspension=False)
+        _set_status_bits(locked, **lifecycle.bits_changed(lifecycle.SUSPENDED, lifecycle.VALID))
         _log_change(locked, "reinstate", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
     return locked
@@ -399,7 +400,7 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
             .select_related("recipient")
             .get(pk=badge.pk)
         )
-        if old.state not in (Badge.State.ISSUED, Badge.State.SUSPENDED):
+        if not lifecycle.can(lifecycle.REISSUE, old):
             raise IssuanceError("Only an issued or suspended badge can be re-issued.")
         if old.recipient is None or old.course is None:
             raise IssuanceError("The fellow or the course no longer exists.")
@@ -408,7 +409,7 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         old.save(update_fields=["state"])
         # Outside verifiers read a superseded credential as not valid (the replacement
         # is the one to present); our own verdict says "Superseded by ...".
-        _set_status_bits(old, **REVOKED_BITS)
+        _set_status_bits(old, **lifecycle.status_bits(lifecycle.SUPERSEDED))
         new = _create_pending_badge(
             recipient=old.recipient,
             design=design,
@@ -429,7 +430,7 @@ def retry_render(badge: Badge, *, by=None) -> Badge:
     For staff, once the cause (a missing font, a full disk) has been dealt with."""
     with transaction.atomic():
         locked = Badge.objects.select_for_update().get(pk=badge.pk)
-        if not locked.render_gave_up:
+        if not lifecycle.can(lifecycle.RETRY_RENDER, locked):
             raise IssuanceError("Only a badge whose rendering was given up can be retried.")
         # Back to pending with no lease: a render lost with its worker cannot finish it.
         locked.state = Badge.State.PENDING
@@ -472,12 +473,6 @@ def rerender_course_badges(course) -> int:
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not queue re-render of badge %s: %s", badge_id, exc)
     return len(ids)
-
-
-# A badge revoked, superseded or withdrawn has both bits set, for good: credentials
-# issued before decision 0004 name the revocation list, later ones the suspension list
-# (the one entry the OB 3.0 schema allows), and both must read "not valid".
-REVOKED_BITS = {"revocation": True, "suspension": True}
 
 
 def _set_status_bits(badge: Badge, **bits: bool) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 
+from certificates import lifecycle
 from certificates.dates import badge_day
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
 from certificates.signing.ob3 import credential as ob3
@@ -343,45 +344,41 @@ def public_id_from_credential_id(credential_id: object) -> str | None:
 
 def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
     """The badge's lifecycle status from its row alone (the fellow's own badge list)."""
-    now = now or timezone.now()
-    State = Badge.State
-    if badge.withdrawn_at:
-        return BadgeStatus(
-            "withdrawn",
-            "Withdrawn",
-            False,
-            badge.withdrawn_at,
-            "Withdrawn when the holder erased their account.",
-        )
-    if badge.state in Badge.PREPARING_STATES:
-        return BadgeStatus(
-            "preparing",
-            "Being prepared",
-            False,
-            detail=(
-                "This badge was earned. Preparing its certificate is taking longer than "
-                "usual; the course team has been alerted."
-                if badge.render_gave_up
-                else "This badge was earned and its certificate is being prepared."
-            ),
-        )
-    if badge.state == State.REVOKED:
-        return BadgeStatus("revoked", "Revoked", False, badge.revoked_at, badge.revocation_reason)
-    if badge.state == State.SUPERSEDED:
-        return BadgeStatus(
-            "superseded", "Superseded", False, detail="A newer badge replaces this one."
-        )
-    if badge.state == State.SUSPENDED:
-        return BadgeStatus(
-            "suspended",
-            "Suspended",
-            False,
-            badge.suspended_at,
-            "The issuer has suspended this badge for now.",
-        )
-    if badge.expires_at and badge.expires_at <= now:
-        return BadgeStatus("expired", "Expired", False, badge.expires_at)
-    return BadgeStatus("valid", "Valid", True, badge.issued_at)
+    stage = lifecycle.stage_of(badge, now)
+    if stage.code == lifecycle.PREPARING and badge.render_gave_up:
+        detail = lifecycle.RENDER_GAVE_UP_DETAIL
+    else:
+        detail = _words(stage.list_detail or stage.detail, badge, stage)
+    return BadgeStatus(stage.code, stage.label, stage.valid, _since(badge, stage), detail)
+
+
+def _since(badge: Badge | PublicBadge, stage: lifecycle.Stage) -> datetime | None:
+    return getattr(badge, stage.since) if stage.since else None
+
+
+class _Fill(dict):
+    """The values a stage's wording names, each worked out only if it is named."""
+
+    def __init__(self, badge: Badge | PublicBadge, stage: lifecycle.Stage) -> None:
+        super().__init__()
+        self.badge, self.stage = badge, stage
+
+    def __missing__(self, name: str) -> str:
+        badge = self.badge
+        if name == "since":
+            return _day(_since(badge, self.stage))
+        if name == "reason":
+            return badge.revocation_reason
+        if name == "in_brackets":
+            return f" ({badge.revocation_reason})" if badge.revocation_reason else ""
+        if name == "issuer":
+            return badge.snapshot.get("issuer_name", "")
+        raise KeyError(name)
+
+
+def _words(template: str, badge: Badge | PublicBadge, stage: lifecycle.Stage) -> str:
+    """A stage's wording (see certificates.lifecycle) filled in for this badge."""
+    return template.format_map(_Fill(badge, stage))
 
 
 # --- checks --------------------------------------------------------------------------
@@ -458,14 +455,10 @@ def _expiry_check(expires_at: datetime | None, now: datetime) -> Check:
 
 
 def _lifecycle_check(badge: Badge | PublicBadge, now: datetime) -> Check:
-    State = Badge.State
-    if badge.state == State.REVOKED:
-        return Check(NOT_REVOKED, False, f"Revoked on {_day(badge.revoked_at)}.", now)
-    if badge.state == State.SUPERSEDED:
-        return Check(NOT_REVOKED, False, "Superseded by a newer badge.", now)
-    if badge.state == State.SUSPENDED:
-        return Check(NOT_REVOKED, False, f"Suspended since {_day(badge.suspended_at)}.", now)
-    return Check(NOT_REVOKED, True, "Not revoked or suspended on the issuer's record.", now)
+    stage = lifecycle.stage_of(badge, now)
+    if stage.record_check is None:
+        return Check(NOT_REVOKED, True, lifecycle.RECORD_CLEAR, now)
+    return Check(NOT_REVOKED, False, _words(stage.record_check, badge, stage), now)
 
 
 def badge_checks(badge: Badge | PublicBadge, *, now: datetime | None = None) -> list[Check]:
@@ -498,11 +491,28 @@ def _not_valid(
     )
 
 
+def _stage_verdict(
+    stage: lifecycle.Stage,
+    badge: Badge | PublicBadge,
+    checks: tuple[Check, ...],
+    shown: Badge | PublicBadge | None,
+) -> Verdict:
+    """The verdict a lifecycle stage gives, in its own words (certificates.lifecycle)."""
+    return Verdict(
+        stage.code,
+        stage.label,
+        _words(stage.summary, badge, stage),
+        checks,
+        since=_since(badge, stage),
+        detail=_words(stage.detail, badge, stage),
+        badge=shown,
+    )
+
+
 def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: datetime) -> Verdict:
     """One verdict from a badge's lifecycle and the checks; see the module docstring."""
     checks = tuple(checks)
     by_name = {check.name: check for check in checks}
-    State = Badge.State
     if badge is None:
         return Verdict(
             "unknown",
@@ -510,7 +520,8 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             "This is not a badge issued here, or its record could not be found.",
             checks,
         )
-    if badge.withdrawn_at:
+    stage = lifecycle.recorded_stage(badge)
+    if stage.code == lifecycle.WITHDRAWN:
         # Nothing about the badge is shown: what it printed left with the holder's
         # account, and a PDF of it can no longer be matched against our record. A
         # presented credential whose proof fails is still called what it is: a forgery
@@ -518,15 +529,7 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
         forged = [c for c in checks if c.name in (SIGNATURE, ISSUER_KEY) and c.passed is False]
         if forged:
             return _not_valid(forged, tuple(forged))
-        return Verdict(
-            "withdrawn",
-            "Withdrawn",
-            f"Withdrawn on {_day(badge.withdrawn_at)}",
-            since=badge.withdrawn_at,
-            detail="The badge with this id is no longer valid, and nothing shown on it can "
-            "be confirmed: its record was erased at the request of the person it was "
-            "issued to.",
-        )
+        return _stage_verdict(stage, badge, (), None)
     pdf = by_name.get(PDF_UNALTERED)
     if pdf is not None and pdf.passed is False:
         return Verdict(
@@ -536,58 +539,16 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             checks,
             badge=badge,
         )
-    if badge.state in Badge.PREPARING_STATES:
-        return Verdict(
-            "preparing",
-            "Being prepared",
-            "Being prepared",
-            checks,
-            detail="This badge was earned and its certificate is being prepared.",
-            badge=badge,
-        )
-    if badge.state == State.REVOKED:
-        reason = f" ({badge.revocation_reason})" if badge.revocation_reason else ""
-        return Verdict(
-            "revoked",
-            "Revoked",
-            f"Revoked on {_day(badge.revoked_at)}{reason}",
-            checks,
-            since=badge.revoked_at,
-            detail=badge.revocation_reason,
-            badge=badge,
-        )
-    if badge.state == State.SUPERSEDED:
-        return Verdict(
-            "superseded",
-            "Superseded",
-            "Superseded by a newer badge",
-            checks,
-            detail="A newer badge replaces this one.",
-            badge=badge,
-        )
-    if badge.state == State.SUSPENDED:
-        return Verdict(
-            "suspended",
-            "Suspended",
-            f"Suspended since {_day(badge.suspended_at)}",
-            checks,
-            since=badge.suspended_at,
-            detail="The issuer has suspended this badge for now.",
-            badge=badge,
-        )
+    # Being prepared, revoked, superseded or suspended: the record decides, whatever the
+    # checks say.
+    if stage.code != lifecycle.VALID:
+        return _stage_verdict(stage, badge, checks, badge)
     failed = [c for c in checks if c.name in _INTEGRITY_CHECKS and c.passed is False]
     if failed:
         return _not_valid(failed, checks, badge)
     expiry = by_name.get(NOT_EXPIRED)
     if expiry is not None and expiry.passed is False:
-        return Verdict(
-            "expired",
-            "Expired",
-            f"Expired on {_day(badge.expires_at)}",
-            checks,
-            since=badge.expires_at,
-            badge=badge,
-        )
+        return _stage_verdict(lifecycle.STAGES[lifecycle.EXPIRED], badge, checks, badge)
     unrun = [c for c in checks if c.passed is None]
     if unrun or not checks:
         return Verdict(
@@ -600,14 +561,7 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             detail=" ".join(c.detail for c in unrun),
             badge=badge,
         )
-    return Verdict(
-        "valid",
-        "Valid",
-        f"Valid: issued by {badge.snapshot.get('issuer_name', '')} and current.",
-        checks,
-        since=badge.issued_at,
-        badge=badge,
-    )
+    return _stage_verdict(stage, badge, checks, badge)
 
 
 # --- for people who are not verifiers ----------------------------------------------

@@ -37,6 +37,7 @@ from wagtail.models import ModelLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
+from certificates import lifecycle
 from certificates.dates import badge_day
 from certificates.issuing import issuance
 from certificates.issuing.coverage import completions_without_badge
@@ -381,22 +382,25 @@ class BadgeAction:
     classname: str = "button button-secondary"
 
 
+# Each lifecycle action's button on the inspect page: label, URL name, class.
+ACTION_BUTTONS = {
+    lifecycle.SUSPEND: ("Suspend", "suspend", BadgeAction.classname),
+    lifecycle.REINSTATE: ("Reinstate", "reinstate", BadgeAction.classname),
+    lifecycle.REISSUE: ("Re-issue", "reissue", BadgeAction.classname),
+    lifecycle.RETRY_RENDER: ("Retry rendering", "retry_render", BadgeAction.classname),
+    lifecycle.REVOKE: ("Revoke", "revoke", "button serious"),
+}
+
+
 def available_actions(badge: Badge, user, policy: BadgePermissionPolicy) -> list[BadgeAction]:
-    """The buttons the inspect page offers. The action views re-check everything."""
+    """The buttons the inspect page offers (none for a revoked or superseded badge:
+    revocation is final). The action views re-check everything."""
     if not policy.user_has_permission(user, "manage"):
         return []
     actions = []
-    if badge.state == State.ISSUED:
-        actions.append(BadgeAction("Suspend", admin_url("suspend", badge.pk)))
-    if badge.state == State.SUSPENDED:
-        actions.append(BadgeAction("Reinstate", admin_url("reinstate", badge.pk)))
-    if badge.state in (State.ISSUED, State.SUSPENDED):
-        actions.append(BadgeAction("Re-issue", admin_url("reissue", badge.pk)))
-    if badge.render_gave_up:
-        actions.append(BadgeAction("Retry rendering", admin_url("retry_render", badge.pk)))
-    if badge.state in Badge.ACTIVE_STATES:
-        actions.append(BadgeAction("Revoke", admin_url("revoke", badge.pk), "button serious"))
-    # Revoked and superseded badges get no buttons: revocation is final.
+    for action in lifecycle.allowed_actions(badge):
+        label, url_name, classname = ACTION_BUTTONS[action]
+        actions.append(BadgeAction(label, admin_url(url_name, badge.pk), classname))
     return actions
 
 
@@ -477,7 +481,7 @@ class BadgeAdminFormView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin
 class BadgeActionView(BadgeAdminFormView):
     template_name = "certificates/admin/badge_action.html"
     form_class = forms.Form  # no fields: the confirmation is the POST itself
-    allowed_states: tuple[str, ...] = ()
+    action = ""  # the lifecycle action the view performs (certificates.lifecycle)
     not_allowed_message = ""
     explanation = ""
     submit_label = ""
@@ -491,7 +495,7 @@ class BadgeActionView(BadgeAdminFormView):
         return visible_text(self.badge.snapshot.get("recipient_name", ""))
 
     def get(self, request, *args, **kwargs):
-        if self.badge.state not in self.allowed_states:
+        if not lifecycle.can(self.action, self.badge):
             messages.error(request, self.not_allowed_message)
             return HttpResponseRedirect(admin_url("inspect", self.badge.pk))
         return super().get(request, *args, **kwargs)
@@ -526,7 +530,7 @@ class BadgeActionView(BadgeAdminFormView):
 class RevokeBadgeView(BadgeActionView):
     page_title = "Revoke badge"
     form_class = RevokeForm
-    allowed_states = Badge.ACTIVE_STATES
+    action = lifecycle.REVOKE
     not_allowed_message = "This badge is revoked or superseded: there is nothing to revoke."
     explanation = (
         "Revocation is final. The public page will say the badge was revoked, with your "
@@ -548,7 +552,7 @@ class RevokeBadgeView(BadgeActionView):
 class SuspendBadgeView(BadgeActionView):
     page_title = "Suspend badge"
     form_class = forms.Form
-    allowed_states = (State.ISSUED,)
+    action = lifecycle.SUSPEND
     not_allowed_message = "Only an issued badge can be suspended."
     submit_label = "Yes, suspend"
 
@@ -579,7 +583,7 @@ class SuspendBadgeView(BadgeActionView):
 class ReinstateBadgeView(BadgeActionView):
     page_title = "Reinstate badge"
     form_class = forms.Form
-    allowed_states = (State.SUSPENDED,)
+    action = lifecycle.REINSTATE
     not_allowed_message = "Only a suspended badge can be reinstated; revocation is final."
     explanation = "The badge will verify again from now on."
     submit_label = "Yes, reinstate"
@@ -591,7 +595,7 @@ class ReinstateBadgeView(BadgeActionView):
 class ReissueBadgeView(BadgeActionView):
     page_title = "Re-issue badge"
     form_class = forms.Form
-    allowed_states = (State.ISSUED, State.SUSPENDED)
+    action = lifecycle.REISSUE
     not_allowed_message = "Only an issued or suspended badge can be re-issued."
     explanation = (
         "A new badge is issued from the fellow's current name and the course's current "
@@ -608,7 +612,7 @@ class ReissueBadgeView(BadgeActionView):
 class RetryRenderView(BadgeActionView):
     page_title = "Retry rendering"
     form_class = forms.Form
-    allowed_states = Badge.PREPARING_STATES
+    action = lifecycle.RETRY_RENDER
     not_allowed_message = "Only a badge whose rendering was given up can be retried."
     explanation = (
         "Rendering this badge failed every time it was tried; its last error is on the "

@@ -1,0 +1,233 @@
+"""The badge lifecycle, written once: for each stage a badge can be in, what the public
+is told, whether it counts as valid, what staff may do to it, and which of its
+status-list bits are set.
+
+A stage is what the public sees, not the stored `Badge.State`: pending and rendering are
+both *preparing*, an issued badge past its expiry is *expired*, and a badge whose holder
+erased their account is *withdrawn* (its state is revoked). The verdict
+(`public.verification`), the admin's buttons and confirmation pages (`staff.views`) and
+the issuance service's guards (`issuing.issuance`) all read `STAGES`, so the wording, the
+rules and the bits cannot drift apart.
+
+The wording holds `{placeholders}` that the verdict fills in from the badge:
+`{since}` (the day of the stage's `since` field), `{reason}` (the revocation reason),
+`{in_brackets}` (" (reason)", or nothing without one) and `{issuer}` (the issuer's name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from certificates.models import Badge
+
+# Stages: the status codes of the public page, its JSON and the fellow's badge list.
+PREPARING = "preparing"
+VALID = "valid"
+EXPIRED = "expired"
+SUSPENDED = "suspended"
+REVOKED = "revoked"
+SUPERSEDED = "superseded"
+WITHDRAWN = "withdrawn"
+
+# What staff can do to a badge (the admin's action views, the issuance service).
+REVOKE = "revoke"
+SUSPEND = "suspend"
+REINSTATE = "reinstate"
+REISSUE = "reissue"
+RETRY_RENDER = "retry_render"
+ACTIONS = (SUSPEND, REINSTATE, REISSUE, RETRY_RENDER, REVOKE)
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str
+    label: str
+    valid: bool
+    # The badge field holding the moment the stage began, shown as "since"; None: none.
+    since: str | None
+    # The verdict's one line, and what it says under it.
+    summary: str
+    detail: str
+    # What the fellow's badge list and the admin say under the label, where it differs
+    # from the verdict's detail.
+    list_detail: str | None
+    # The detail of the "Not revoked or suspended" check when the stage fails it; None:
+    # the stage passes it (RECORD_CLEAR).
+    record_check: str | None
+    actions: frozenset[str]
+    # The badge's bits in the two status lists (decision 0004). A revoked, superseded or
+    # withdrawn badge has both set, for good: credentials issued before that decision
+    # name the revocation list, later ones the suspension list (the one entry the OB 3.0
+    # schema allows), and both must read "not valid". A suspension sets only the
+    # suspension bit, which reinstating clears.
+    revocation_bit: bool
+    suspension_bit: bool
+
+
+RECORD_CLEAR = "Not revoked or suspended on the issuer's record."
+# The badge list's detail for a badge being prepared whose rendering was given up.
+RENDER_GAVE_UP_DETAIL = (
+    "This badge was earned. Preparing its certificate is taking longer than usual; the "
+    "course team has been alerted."
+)
+
+STAGES: dict[str, Stage] = {
+    stage.code: stage
+    for stage in (
+        Stage(
+            code=PREPARING,
+            label="Being prepared",
+            valid=False,
+            since=None,
+            summary="Being prepared",
+            detail="This badge was earned and its certificate is being prepared.",
+            list_detail=None,
+            record_check=None,
+            # Retrying is allowed only once its rendering was given up (`can`).
+            actions=frozenset({RETRY_RENDER, REVOKE}),
+            revocation_bit=False,
+            suspension_bit=False,
+        ),
+        Stage(
+            code=VALID,
+            label="Valid",
+            valid=True,
+            since="issued_at",
+            summary="Valid: issued by {issuer} and current.",
+            detail="",
+            list_detail=None,
+            record_check=None,
+            actions=frozenset({SUSPEND, REISSUE, REVOKE}),
+            revocation_bit=False,
+            suspension_bit=False,
+        ),
+        Stage(
+            code=EXPIRED,
+            label="Expired",
+            valid=False,
+            since="expires_at",
+            summary="Expired on {since}",
+            detail="",
+            list_detail=None,
+            record_check=None,
+            # Expiry is a date, not something staff did: the badge is still theirs to
+            # suspend, replace or revoke.
+            actions=frozenset({SUSPEND, REISSUE, REVOKE}),
+            revocation_bit=False,
+            suspension_bit=False,
+        ),
+        Stage(
+            code=SUSPENDED,
+            label="Suspended",
+            valid=False,
+            since="suspended_at",
+            summary="Suspended since {since}",
+            detail="The issuer has suspended this badge for now.",
+            list_detail=None,
+            record_check="Suspended since {since}.",
+            actions=frozenset({REINSTATE, REISSUE, REVOKE}),
+            revocation_bit=False,
+            suspension_bit=True,
+        ),
+        Stage(
+            code=REVOKED,
+            label="Revoked",
+            valid=False,
+            since="revoked_at",
+            summary="Revoked on {since}{in_brackets}",
+            detail="{reason}",
+            list_detail=None,
+            record_check="Revoked on {since}.",
+            # Revocation is final: a new badge must be issued.
+            actions=frozenset(),
+            revocation_bit=True,
+            suspension_bit=True,
+        ),
+        Stage(
+            code=SUPERSEDED,
+            label="Superseded",
+            valid=False,
+            since=None,
+            summary="Superseded by a newer badge",
+            detail="A newer badge replaces this one.",
+            list_detail=None,
+            record_check="Superseded by a newer badge.",
+            # Its replacement is the badge to act on.
+            actions=frozenset(),
+            revocation_bit=True,
+            suspension_bit=True,
+        ),
+        Stage(
+            code=WITHDRAWN,
+            label="Withdrawn",
+            valid=False,
+            since="withdrawn_at",
+            summary="Withdrawn on {since}",
+            detail="The badge with this id is no longer valid, and nothing shown on it can "
+            "be confirmed: its record was erased at the request of the person it was "
+            "issued to.",
+            list_detail="Withdrawn when the holder erased their account.",
+            record_check="Withdrawn on {since}.",
+            actions=frozenset(),
+            revocation_bit=True,
+            suspension_bit=True,
+        ),
+    )
+}
+
+
+# The stage of each stored state, before withdrawal and expiry are considered.
+STAGE_OF_STATE = {
+    Badge.State.PENDING: PREPARING,
+    Badge.State.RENDERING: PREPARING,
+    Badge.State.ISSUED: VALID,
+    Badge.State.SUSPENDED: SUSPENDED,
+    Badge.State.REVOKED: REVOKED,
+    Badge.State.SUPERSEDED: SUPERSEDED,
+}
+
+
+def recorded_stage(badge) -> Stage:
+    """The stage the badge's record gives, before its expiry date is compared with the
+    clock: never EXPIRED. The verdict takes the expiry from its own check instead."""
+    if badge.withdrawn_at:
+        return STAGES[WITHDRAWN]
+    return STAGES[STAGE_OF_STATE[badge.state]]
+
+
+def stage_of(badge, now: datetime | None = None) -> Stage:
+    """The badge's stage at `now` (the clock by default). A lapsed expiry never hides a
+    revocation, suspension or replacement: only a valid badge becomes expired."""
+    stage = recorded_stage(badge)
+    if stage.code == VALID and badge.expires_at and badge.expires_at <= (now or timezone.now()):
+        return STAGES[EXPIRED]
+    return stage
+
+
+def can(action: str, badge) -> bool:
+    """Whether staff may do `action` to the badge now."""
+    if action not in stage_of(badge).actions:
+        return False
+    if action == RETRY_RENDER:
+        return badge.render_gave_up
+    return True
+
+
+def allowed_actions(badge) -> list[str]:
+    """What staff may do to the badge now, in the order the admin offers it."""
+    return [action for action in ACTIONS if can(action, badge)]
+
+
+def status_bits(code: str) -> dict[str, bool]:
+    """Every status-list bit of the stage, by list purpose."""
+    stage = STAGES[code]
+    return {"revocation": stage.revocation_bit, "suspension": stage.suspension_bit}
+
+
+def bits_changed(old: str, new: str) -> dict[str, bool]:
+    """The bits that differ between two stages, with their value in `new`."""
+    before = status_bits(old)
+    return {purpose: bit for purpose, bit in status_bits(new).items() if before[purpose] != bit}
