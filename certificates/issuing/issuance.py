@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from certificates.conf import conf
 from certificates.issuing.publishing import MAX_RENDER_ATTEMPTS
 from certificates.models import Badge, BadgeDesign
 
@@ -46,7 +47,7 @@ def build_snapshot(
         "score_percent": score_percent,
         "issued_on": issued_on.isoformat(),
         "expires_on": expires_on.isoformat() if expires_on else None,
-        "issuer_name": settings.CREDENCE_ISSUER_NAME,
+        "issuer_name": conf.CREDENCE_ISSUER_NAME,
         "signatory_name": design.signatory_name,
         "signatory_title": design.signatory_title,
         "signature_image_path": design.signature_image.file.name

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from certificates.conf import conf
+
 logger = logging.getLogger("credence.badges")
 
 CHANNEL = "credence:badge-page-purged"
 # A bound on how stale a copy can be if a purge message were lost without the
 # subscription noticing (a purge whose publish failed while its cache delete succeeded).
 LOCAL_SECONDS = 60
-DEFAULT_COPIES = 2_000
 # And at most this many characters of page bodies (about 16 to 64 MB): a course's design
 # texts have no length limit, so the count alone would not bound memory.
 MAX_CHARS = 16_000_000
@@ -275,7 +276,7 @@ def _redis_url() -> str | None:
 
 
 def _copy_limit() -> int:
-    return max(0, int(getattr(settings, "CREDENCE_LOCAL_PAGE_COPIES", DEFAULT_COPIES)))
+    return max(0, int(conf.CREDENCE_LOCAL_PAGE_COPIES))
 
 
 def publish_purge(public_id: str) -> None:

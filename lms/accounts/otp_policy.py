@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.conf import settings
+from lms.conf import conf
 
 # Every admin area lives under these prefixes (the Django admin is not mounted, but the
 # prefix stays reserved so mounting it later cannot open a password-only door).
@@ -74,8 +74,8 @@ def requires_verified_device(user, path: str) -> bool:
 
 
 def otp_enrol_url() -> str:
-    return getattr(settings, "CREDENCE_OTP_ENROL_URL", "/accounts/2fa/setup/")
+    return conf.CREDENCE_OTP_ENROL_URL
 
 
 def otp_verify_url() -> str:
-    return getattr(settings, "CREDENCE_OTP_VERIFY_URL", "/accounts/2fa/verify/")
+    return conf.CREDENCE_OTP_VERIFY_URL
