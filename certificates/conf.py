@@ -1,9 +1,9 @@
 """Every CREDENCE_* setting the certificates app reads, with its default.
 
-Read them as `conf.CREDENCE_X`; a name the project's settings leave out gets the default
-declared here, and each read looks at django.conf.settings afresh, so override_settings
-applies (the django-otp pattern; `lms.conf.AppSettings` explains it). The README's
-settings table describes each one for operators.
+Read them as `conf.CREDENCE_ISSUER_NAME` and so on; a name the project's settings leave
+out gets the default declared here, and each read looks at django.conf.settings afresh,
+so override_settings applies (the django-otp pattern; `lms.conf` explains it). The
+README's settings table describes each one for operators.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Every CREDENCE_* setting the project package reads (lms and lms.accounts), with its default.
 
-The pattern of django-otp's `django_otp/conf.py`: code reads `conf.CREDENCE_X` rather than
-`getattr(settings, "CREDENCE_X", default)`, so each default is declared once, here, with a
-line on what it does. Every read looks at django.conf.settings afresh, so a deployment's
-settings and a test's `override_settings` apply at once. Reading a name that no conf
-module declares is an AttributeError, not a silent None. The README's settings table
-describes each setting for operators; tests/lms/test_conf.py keeps the two in step.
+The pattern of django-otp's `django_otp/conf.py`: code reads `conf.CREDENCE_OTP_VERIFY_URL`
+rather than `getattr(settings, name, default)`, so each default is declared once, here,
+with a line on what it does. Every read looks at django.conf.settings afresh, so a
+deployment's settings and a test's `override_settings` apply at once. Reading a name
+that no conf module declares is an AttributeError, not a silent None. The README's
+settings table describes each setting for operators; tests/lms/test_conf.py keeps the
+two in step.
 
 `AppSettings` is shared with `certificates.conf`. The settings of lms.accounts live here
 too: they sit beside the client address (`lms.client_ip`) and the admin's policy that
