@@ -12,7 +12,7 @@ from lms.accounts.otp_policy import is_admin_path
 from lms.conf import conf
 
 # Public badge endpoints answer their own 404s; looking up editor-made redirects there
-# would cost two queries on every guessed id (THREATS B7, L2).
+# would cost two queries on every guessed id (docs/threats.md, rows B7, L2).
 NO_REDIRECT_LOOKUP_PREFIXES = ("/badges/", "/status/", "/.well-known/", "/verify/")
 
 

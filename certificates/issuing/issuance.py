@@ -80,7 +80,7 @@ def _create_pending_badge(
         # Validated by lms.accounts.names when the fellow wrote it; printed exactly.
         recipient_name=recipient.display_name or recipient.email,
         design=design,
-        # Only if the fellow chose to show it (THREATS P1): frozen into the PDF, the
+        # Only if the fellow chose to show it (docs/threats.md, row P1): frozen into the PDF, the
         # credential and the public page alike.
         score_percent=score_percent if recipient.show_scores_on_badges else None,
         issued_on=now.date(),

@@ -83,7 +83,7 @@ def has_given_up(badge_id: int) -> bool:
 
 
 def has_earned(badge: Badge) -> bool:
-    """Re-check from the database that the badge was earned (THREATS C7)."""
+    """Re-check from the database that the badge was earned (docs/threats.md, row C7)."""
     if badge.awarded_manually_by_id:
         return True
     from courses.models import CourseCompletion

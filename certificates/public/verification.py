@@ -147,7 +147,7 @@ def badge_url(public_id: str) -> str:
 
 
 def public_badge_facts(badge: Badge | PublicBadge) -> dict:
-    """What anyone may read about a badge: what its PDF prints (THREATS P1)."""
+    """What anyone may read about a badge: what its PDF prints (docs/threats.md, row P1)."""
     snap = badge.snapshot
     has_credential = bool(badge.credential) and not badge.is_preparing
     facts = {

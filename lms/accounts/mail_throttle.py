@@ -1,5 +1,5 @@
 """How many account e-mails one address and one client may cause: a sliding hour, in the
-database (THREATS A9).
+database (docs/threats.md, row A9).
 
 Password reset and sign-up send e-mail to any address typed into a form, so without a
 limit they are a way to flood someone's mailbox from our server (and hurt our sending

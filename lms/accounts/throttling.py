@@ -1,5 +1,5 @@
 """Login throttling on django-axes: whose account an attempt was for, and the second,
-per-client limit across accounts (THREATS A6, A9)."""
+per-client limit across accounts (docs/threats.md, rows A6, A9)."""
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
