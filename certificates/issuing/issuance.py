@@ -1,4 +1,9 @@
-"""Issuing, revoking, suspending and superseding badges. Every write to a Badge goes here."""
+"""The actions on a badge's life: issue, revoke, suspend, reinstate, re-issue, withdraw, award.
+
+Each changes the Badge row in a transaction and queues what follows on commit. The render
+pipeline writes the row too (claiming a render, storing the PDF, marking it issued): that
+is `publishing`; the status lists are written by `status_publishing`.
+"""
 
 from __future__ import annotations
 

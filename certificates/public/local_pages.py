@@ -1,8 +1,8 @@
 """Each web process's own copies of recently served public badge pages.
 
-Read from Redis, a cached page costs a network round trip, and on this machine that
-round trip kept the cached page at 0.79 to 0.85 of a bare Django view's requests/s
-(bench/bench_verify.py). A copy in the process's memory costs no I/O at all.
+Read from Redis, a cached page costs a network round trip, which kept the cached page
+well short of a bare Django view's requests/s (bench/bench_verify.py; docs/performance.md).
+A copy in the process's memory costs no I/O at all.
 
 A copy is only as good as its purge. `status_publishing.purge_badge_page` publishes the
 badge's public id on a Redis channel; every web process that keeps copies listens to it

@@ -1,4 +1,5 @@
-"""Public badge pages and JSON, downloads, status lists, the DID document, the upload check."""
+"""Public badge pages and JSON, downloads, achievement pages, status lists, the DID document,
+the upload check, and a fellow's own list of badges."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Account forms: validation only. Writes happen in the views through the model/services."""
+"""Account forms: validation, and the password-reset e-mail (Django's form, with links on
+SITE_URL). The views save: the profile through its model form, the rest through services."""
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation

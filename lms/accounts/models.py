@@ -1,4 +1,5 @@
-"""The user account: e-mail login and the name printed on certificates."""
+"""The user account (e-mail login, the name printed on certificates), what is kept of an
+erased account, and the account e-mails counted by the mail throttle."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models

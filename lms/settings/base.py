@@ -1,4 +1,8 @@
-"""Settings shared by every environment. Environment variables are read here and only here."""
+"""Settings shared by every environment.
+
+Environment variables are read in lms/settings/ only: most here, Celery's in celery.py, and
+the few an environment adds in its own file (dev.py, test.py, production.py).
+"""
 
 from pathlib import Path
 
