@@ -6,7 +6,7 @@ Both are measured in this process with the same FontConfiguration, interleaved r
 round so a busy machine slows both alike. Prints median milliseconds (wall and CPU) and
 the ratio, as information: issuance speed is held to targets fellows feel, completion →
 badge ready, in bench_issuance.py. Exits 1 only when WeasyPrint logs that it fell back to
-fontTools for font subsetting (libharfbuzz-subset0 missing: about 5x slower).
+fontTools for font subsetting (libharfbuzz-subset0 missing: much slower).
 """
 
 import logging
@@ -104,8 +104,8 @@ def floor_render() -> bytes:
 
 
 def default_call_render() -> bytes:
-    # WeasyPrint as most code calls it: a new FontConfiguration per document (about 5 ms
-    # more). Printed for comparison only; the target is held against the stricter floor.
+    # WeasyPrint as most code calls it: a new FontConfiguration per document (slower).
+    # Printed for comparison only; the target is held against the stricter floor.
     return HTML(string=MINIMAL).write_pdf()
 
 

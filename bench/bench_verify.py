@@ -6,7 +6,7 @@ REDIS_URL for the cache when set (the limiter and page cache then work as in pro
 
 Steps: create a dedicated database, migrate, insert 1,000 badges and count queries per
 JSON lookup, top up to 100,000 and count again, then run gunicorn (2 sync workers, as in
-THREATS L1; BENCH_WORKERS overrides; DEBUG off) on a free loopback port and wrk (16
+docs/threats.md, row L1; BENCH_WORKERS overrides; DEBUG off) on a free loopback port and wrk (16
 connections, 10 s each, after a 3 s warm-up) against: the badge JSON with random known
 ids; the HTML page uncached; the HTML page cached. Each of these runs ROUNDS (5) times,
 each time right after a run of the bare JSON view in the same server, and the median
@@ -35,8 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "credence_bench_verify"
 DURATION, CONNECTIONS = "10s", 16
-# THREATS L1's setting. More workers (gunicorn advises 2 x cores + 1 = 5 here) helped the
-# cached page (0.94) and hurt the JSON and uncached page (0.50, 0.26) in one run.
+# The setting of docs/threats.md, row L1. More workers (gunicorn advises 2 x cores + 1 = 5
+# here) helped the cached page and hurt the JSON and uncached page (docs/performance.md).
 WORKERS = 2
 ROUNDS = 5
 LUA = """
@@ -288,7 +288,7 @@ def main() -> int:
 
     # Each endpoint is measured right after the bare view, in the same server, ROUNDS
     # times; each ratio is against the bare run beside it, and the median ratio counts.
-    # (Measured once each, in sequence, the ratios moved by 0.1 with the machine's state.)
+    # (Measured once each, in sequence, the ratios moved with the machine's state.)
     rounds: dict[str, list[tuple[dict, dict]]] = {}
     for cached in ("0", "1"):
         port = free_port()

@@ -1,4 +1,5 @@
-"""Badge designs (authored per course) and issued badges (frozen snapshots with a lifecycle)."""
+"""Badge designs (authored per course), issued badges (frozen snapshots with a lifecycle),
+the signed status lists, and the token that tells when a badge's public status changed."""
 
 import re
 import secrets

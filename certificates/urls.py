@@ -1,4 +1,5 @@
-"""Public badge URLs (mounted at the site root): pages, JSON, downloads, status lists, DID."""
+"""Public URLs (mounted at the site root): a fellow's badges, each badge's page, JSON and
+downloads, achievement pages, status lists, the DID document and the upload check."""
 
 from django.urls import path, re_path, register_converter
 

@@ -48,8 +48,8 @@ class HeadingBlock(blocks.StructBlock):
 
 
 class CaptionedImageBlock(blocks.StructBlock):
-    # Wagtail serves images (renditions) to anyone who has their address, even when the
-    # module using them is locked (THREATS P6): authors are told so where they pick one.
+    # Wagtail serves images (renditions) to anyone who has their address, even when the module using
+    # them is locked (docs/threats.md, row P6): authors are told so where they pick one.
     image = ImageChooserBlock(
         help_text="Images are public: anyone with an image's address can open it, even "
         "before the module is unlocked. Never put answer keys or personal data in one."

@@ -230,8 +230,8 @@ def module_refs(course, request=None, *, with_urls: bool = True) -> list[PageRef
 
 
 def is_editor_of(user, page) -> bool:
-    """Editors preview and read every module, once they have passed their second factor in
-    this session (THREATS G8): with a password alone they are fellows here, as the admin
+    """Editors preview and read every module, once they have passed their second factor in this
+    session (docs/threats.md, row G8): with a password alone they are fellows here, as the admin
     would not let them in either. Fellows are never staff, so no query for them."""
     from lms.accounts.otp_policy import has_verified_second_factor
 

@@ -4,7 +4,7 @@ Lesson bodies are in the full-text index, but the full-text query runs only amon
 modules the searcher may open (`courses.gating` decides, as for the page itself). A
 module the searcher may not open matches by its title and summary only, with a plain
 word match over those two columns: the index keeps the summary and the body in one
-column, so asking the index would answer for the body too (THREATS G10).
+column, so asking the index would answer for the body too (docs/threats.md, row G10).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The cache is an optimisation: Wagtail's site-root lookup, the public badge pages and the
 rate limiter all work without it, only slower. Plain `RedisCache` raises redis-py's
 ConnectionError instead, so with Redis down every page that touched the cache answered
-500 (THREATS F10). Here every public method of Django's cache API turns a Redis error
+500 (docs/threats.md, row F10). Here every public method of Django's cache API turns a Redis error
 into what an empty cache would answer: a miss, "not stored", "not found", a no-op.
 
 An outage is logged once per process when it starts and once when it ends, not per call.

@@ -8,12 +8,13 @@ ignored, so a forged header cannot reset a count. With 0 (the default) the heade
 read at all and REMOTE_ADDR is the client.
 """
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from lms.conf import conf
 
 
 def client_ip(request: HttpRequest) -> str:
-    proxies = int(getattr(settings, "CREDENCE_TRUSTED_PROXY_COUNT", 0))
+    proxies = int(conf.CREDENCE_TRUSTED_PROXY_COUNT)
     if proxies > 0:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]

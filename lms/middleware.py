@@ -3,16 +3,16 @@ guard that turns an admin URL's impossible object id into a 404."""
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.apps import apps
-from django.conf import settings
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
 from lms.accounts.otp_policy import is_admin_path
+from lms.conf import conf
 
 # Public badge endpoints answer their own 404s; looking up editor-made redirects there
-# would cost two queries on every guessed id (THREATS B7, L2).
+# would cost two queries on every guessed id (docs/threats.md, rows B7, L2).
 NO_REDIRECT_LOOKUP_PREFIXES = ("/badges/", "/status/", "/.well-known/", "/verify/")
 
 
@@ -34,7 +34,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         if not report_only and is_admin_path(request.path_info):
-            parts.config = settings.CREDENCE_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+            parts.config = conf.CREDENCE_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
             parts.update = parts.replace = None
             # A nonce in script-src would make browsers ignore 'unsafe-inline'.
             parts.nonce = None

@@ -2,7 +2,7 @@
 
 E-mailed links, QR codes and credentials never take their host from the request: the
 Host header is the client's to choose, and ALLOWED_HOSTS does not look at its port
-(THREATS A10).
+(docs/threats.md, row A10).
 """
 
 from urllib.parse import urlsplit

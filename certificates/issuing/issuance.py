@@ -1,4 +1,9 @@
-"""Issuing, revoking, suspending and superseding badges. Every write to a Badge goes here."""
+"""The actions on a badge's life: issue, revoke, suspend, reinstate, re-issue, withdraw, award.
+
+Each changes the Badge row in a transaction and queues what follows on commit. The render
+pipeline writes the row too (claiming a render, storing the PDF, marking it issued): that
+is `publishing`; the status lists are written by `status_publishing`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates import lifecycle
+from certificates.conf import conf
 from certificates.issuing.publishing import MAX_RENDER_ATTEMPTS
 from certificates.models import Badge, BadgeDesign
 
@@ -47,7 +53,7 @@ def build_snapshot(
         "score_percent": score_percent,
         "issued_on": issued_on.isoformat(),
         "expires_on": expires_on.isoformat() if expires_on else None,
-        "issuer_name": settings.CREDENCE_ISSUER_NAME,
+        "issuer_name": conf.CREDENCE_ISSUER_NAME,
         "signatory_name": design.signatory_name,
         "signatory_title": design.signatory_title,
         "signature_image_path": design.signature_image.file.name
@@ -80,7 +86,7 @@ def _create_pending_badge(
         # Validated by lms.accounts.names when the fellow wrote it; printed exactly.
         recipient_name=recipient.display_name or recipient.email,
         design=design,
-        # Only if the fellow chose to show it (THREATS P1): frozen into the PDF, the
+        # Only if the fellow chose to show it (docs/threats.md, row P1): frozen into the PDF, the
         # credential and the public page alike.
         score_percent=score_percent if recipient.show_scores_on_badges else None,
         issued_on=now.date(),

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from certificates.conf import conf
 from certificates.issuing.snapshot import BadgeSnapshot
 from certificates.models import MAX_RENDER_ATTEMPTS, Badge
 
@@ -43,7 +43,7 @@ class RenderOutcome:
 
 
 def lease_duration() -> timedelta:
-    return timedelta(seconds=getattr(settings, "CREDENCE_RENDER_LEASE_SECONDS", 180))
+    return timedelta(seconds=conf.CREDENCE_RENDER_LEASE_SECONDS)
 
 
 def claim_for_render(badge_id: int) -> str | None:
@@ -83,7 +83,7 @@ def has_given_up(badge_id: int) -> bool:
 
 
 def has_earned(badge: Badge) -> bool:
-    """Re-check from the database that the badge was earned (THREATS C7)."""
+    """Re-check from the database that the badge was earned (docs/threats.md, row C7)."""
     if badge.awarded_manually_by_id:
         return True
     from courses.models import CourseCompletion
@@ -95,7 +95,7 @@ def has_earned(badge: Badge) -> bool:
 
 def _pause_for_tests() -> None:
     # Test-only hook: fault tests hold a render here to kill the worker at a known point.
-    pause_file = getattr(settings, "CREDENCE_RENDER_PAUSE_FILE", None)
+    pause_file = conf.CREDENCE_RENDER_PAUSE_FILE
     deadline = time.monotonic() + 120
     while pause_file and Path(pause_file).exists() and time.monotonic() < deadline:
         time.sleep(0.05)

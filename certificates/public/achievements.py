@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from certificates.conf import conf
 from certificates.models import Badge, BadgeDesign
 from certificates.signing.ob3.document_loader import OB_V3P0, VC_V2
 
@@ -105,7 +106,7 @@ def find_achievement(public_id: str) -> PublicAchievement | None:
         description=design.description,
         criteria=design.criteria,
         image_url=_absolute(design.artwork.file.url) if design.artwork else None,
-        issuer_name=settings.CREDENCE_ISSUER_NAME,
+        issuer_name=conf.CREDENCE_ISSUER_NAME,
         course_title=course_title,
         course_url=course_url,
     )

@@ -1,8 +1,8 @@
 """Each web process's own copies of recently served public badge pages.
 
-Read from Redis, a cached page costs a network round trip, and on this machine that
-round trip kept the cached page at 0.79 to 0.85 of a bare Django view's requests/s
-(bench/bench_verify.py). A copy in the process's memory costs no I/O at all.
+Read from Redis, a cached page costs a network round trip, which kept the cached page
+well short of a bare Django view's requests/s (bench/bench_verify.py; docs/performance.md).
+A copy in the process's memory costs no I/O at all.
 
 A copy is only as good as its purge. `status_publishing.purge_badge_page` publishes the
 badge's public id on a Redis channel; every web process that keeps copies listens to it
@@ -29,13 +29,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from certificates.conf import conf
+
 logger = logging.getLogger("credence.badges")
 
 CHANNEL = "credence:badge-page-purged"
 # A bound on how stale a copy can be if a purge message were lost without the
 # subscription noticing (a purge whose publish failed while its cache delete succeeded).
 LOCAL_SECONDS = 60
-DEFAULT_COPIES = 2_000
 # And at most this many characters of page bodies (about 16 to 64 MB): a course's design
 # texts have no length limit, so the count alone would not bound memory.
 MAX_CHARS = 16_000_000
@@ -275,7 +276,7 @@ def _redis_url() -> str | None:
 
 
 def _copy_limit() -> int:
-    return max(0, int(getattr(settings, "CREDENCE_LOCAL_PAGE_COPIES", DEFAULT_COPIES)))
+    return max(0, int(conf.CREDENCE_LOCAL_PAGE_COPIES))
 
 
 def publish_purge(public_id: str) -> None:

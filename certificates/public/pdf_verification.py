@@ -39,7 +39,7 @@ MAX_OBJECTS_RESOLVED = 4 * MAX_EMBEDDED_FILES + 16
 MAX_OBJECT_STREAMS = 4
 MAX_NAME_TREE_DEPTH = 4
 # pypdf's own limits while it reads the upload (pypdf.Configuration, applied to this
-# read only). A badge's object stream inflates to about 11 KB.
+# read only). A badge's own object stream inflates to far less (docs/performance.md).
 PYPDF_LIMITS = {
     "zlib_maximum_output_length": 1024 * 1024,
     "lzw_maximum_output_length": 1024 * 1024,

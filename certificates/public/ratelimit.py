@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from certificates.conf import conf
 from lms.client_ip import client_ip
 
 logger = logging.getLogger("credence.badges")
@@ -49,8 +49,8 @@ class _Window:
 
 
 def _window(request: HttpRequest, scope: str) -> _Window:
-    limit = int(getattr(settings, "CREDENCE_PUBLIC_RATE_LIMIT", 60))
-    length = max(1, int(getattr(settings, "CREDENCE_PUBLIC_RATE_WINDOW", 60)))
+    limit = int(conf.CREDENCE_PUBLIC_RATE_LIMIT)
+    length = max(1, int(conf.CREDENCE_PUBLIC_RATE_WINDOW))
     now = time.time()
     start = int(now) - int(now) % length
     counter = f"rl:{scope}:{client_ip(request)}:{start}" if limit > 0 else None

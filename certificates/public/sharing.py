@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from django.conf import settings
+from certificates.conf import conf
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 
@@ -20,7 +20,7 @@ def linkedin_add_to_profile_url(snapshot: dict) -> str:
         "certUrl": snapshot["verify_url"],
         "certId": snapshot["public_id"],
     }
-    organization_id = getattr(settings, "CREDENCE_LINKEDIN_ORGANIZATION_ID", None)
+    organization_id = conf.CREDENCE_LINKEDIN_ORGANIZATION_ID
     if organization_id:
         params["organizationId"] = organization_id
     else:

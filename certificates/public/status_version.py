@@ -23,15 +23,14 @@ import secrets
 import threading
 import time
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from certificates.conf import conf
 from certificates.models import StatusVersion
 
 logger = logging.getLogger("credence.badges")
 
 ROW_ID = 1
-DEFAULT_RECHECK_SECONDS = 2.0
 # The token a database without the row has (its first change creates the row).
 NO_ROW = "no-row"
 
@@ -56,7 +55,7 @@ memo = _Memo()
 
 
 def recheck_seconds() -> float:
-    return float(getattr(settings, "CREDENCE_STATUS_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+    return float(conf.CREDENCE_STATUS_RECHECK_SECONDS)
 
 
 def current() -> str | None:

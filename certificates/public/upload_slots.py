@@ -12,9 +12,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
+from certificates.conf import conf
 
-DEFAULT_CONCURRENCY = 2
 # Long enough for a check in progress to finish; a badge PDF takes well under a second.
 RETRY_AFTER_SECONDS = 5
 
@@ -27,7 +26,7 @@ class NoUploadSlot(Exception):
 
 
 def _semaphore() -> threading.BoundedSemaphore:
-    size = max(1, int(getattr(settings, "CREDENCE_UPLOAD_CONCURRENCY", DEFAULT_CONCURRENCY)))
+    size = max(1, int(conf.CREDENCE_UPLOAD_CONCURRENCY))
     with _semaphores_lock:
         return _semaphores.setdefault(size, threading.BoundedSemaphore(size))
 

@@ -148,7 +148,7 @@ def badge_url(public_id: str) -> str:
 
 
 def public_badge_facts(badge: Badge | PublicBadge) -> dict:
-    """What anyone may read about a badge: what its PDF prints (THREATS P1)."""
+    """What anyone may read about a badge: what its PDF prints (docs/threats.md, row P1)."""
     snap = badge.snapshot
     has_credential = bool(badge.credential) and not badge.is_preparing
     facts = {
@@ -257,8 +257,8 @@ class _CompiledLookup:
         """A Django cursor; on PostgreSQL one that binds parameters on the server.
 
         Django's default client-side binding sends the query with the id spliced in, so
-        PostgreSQL parses and plans every lookup anew: half of the lookup's time (0.31 ms
-        of wall time; 0.17 ms prepared). This cursor binds on the server and has psycopg
+        PostgreSQL parses and plans every lookup anew, about half of the lookup's time
+        (docs/performance.md). This cursor binds on the server and has psycopg
         prepare the statement, once per connection. Only this lookup uses it; the rest of
         the site keeps Django's default. Wrapped as Django wraps its own cursors, so query
         logging, error translation and the tests' query counts see it as usual.

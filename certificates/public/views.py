@@ -1,4 +1,5 @@
-"""Public badge pages and JSON, downloads, status lists, the DID document, the upload check."""
+"""Public badge pages and JSON, downloads, achievement pages, status lists, the DID document,
+the upload check, and a fellow's own list of badges."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certificates.conf import conf
 from certificates.issuing import status_publishing
 from certificates.issuing.coverage import awaited_badges_of
 from certificates.issuing.snapshot import is_safe_storage_name
@@ -276,8 +278,8 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return badge_json(request, public_id)
     # Only pages for visitors without a session are shared: the header and the LinkedIn
     # button differ for a logged-in fellow.
-    shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES and getattr(
-        settings, "CREDENCE_BADGE_PAGE_CACHE", True
+    shareable = (
+        settings.SESSION_COOKIE_NAME not in request.COOKIES and conf.CREDENCE_BADGE_PAGE_CACHE
     )
     if not shareable:
         # Nothing to read from the cache: the limiter counts while the database looks up.

@@ -40,7 +40,7 @@ def covered_code_points() -> frozenset[int]:
     for path in shipped_font_files():
         with TTFont(path, lazy=True) as font:
             # Placeholder glyph names: only the code points matter, and naming the glyphs
-            # would read the CJK font's whole CFF table (0.8 s of the 1.2 s this took).
+            # would read the CJK font's whole CFF table, most of this function's time.
             font.setGlyphOrder([f"g{index}" for index in range(font["maxp"].numGlyphs)])
             points.update(font.getBestCmap())
     return frozenset(points)

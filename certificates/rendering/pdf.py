@@ -160,7 +160,7 @@ def _sniff_image(body: bytes, name: str) -> str:
 
 @cache
 def font_config() -> FontConfiguration:
-    """One FontConfiguration per process: a new one per render leaks memory and costs ~8 ms."""
+    """One FontConfiguration per process: a new one per render leaks memory and costs time."""
     atexit.register(_release_fonts)
     return FontConfiguration()
 

@@ -1,8 +1,8 @@
 """QR codes for badges, encoded by ZXing-C++: a PNG for the PDF, an SVG for web pages.
 
-ZXing-C++ encodes one (with the standard's mask selection) in about 0.1 ms; segno, pure
-Python, took 5 ms, most of it scoring the eight masks. Error correction M survives a
-crease or a smudge on a printed page.
+ZXing-C++ encodes one (with the standard's mask selection) many times faster than segno,
+pure Python, which spends most of its time scoring the eight masks (docs/performance.md).
+Error correction M survives a crease or a smudge on a printed page.
 """
 
 import io

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from certificates.conf import conf
 from certificates.models import Badge
 from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3 import keys, status_list
@@ -52,7 +53,7 @@ _cached: tuple[tuple, IssuerKeys] | None = None
 def _may_create_keys() -> bool:
     # Development and tests create a key ring on first use; production must be given one
     # (`manage.py issuer_keys create`), so a missing file there is an error, not a new key.
-    return bool(getattr(settings, "CREDENCE_ISSUER_KEYS_AUTOCREATE", settings.DEBUG))
+    return bool(conf.CREDENCE_ISSUER_KEYS_AUTOCREATE)
 
 
 def _create_key_file(path: Path) -> None:
@@ -71,7 +72,7 @@ def issuer_keys() -> IssuerKeys:
     Raises CredentialUnavailable when there is no usable key file.
     """
     global _cached
-    path = Path(settings.CREDENCE_ISSUER_KEYS_FILE)
+    path = Path(conf.CREDENCE_ISSUER_KEYS_FILE)
     try:
         stat = path.stat()
     except FileNotFoundError:
@@ -101,9 +102,7 @@ def issuer_keys() -> IssuerKeys:
 
 
 def issuer() -> ob3.Issuer:
-    return ob3.Issuer(
-        did=issuer_keys().did, name=settings.CREDENCE_ISSUER_NAME, url=settings.SITE_URL
-    )
+    return ob3.Issuer(did=issuer_keys().did, name=conf.CREDENCE_ISSUER_NAME, url=settings.SITE_URL)
 
 
 # --- building and signing ---------------------------------------------------------
@@ -176,7 +175,7 @@ def sign_badge_credential(badge: Badge, *, recipient_email: str) -> dict:
         badge_facts(badge, recipient_email=recipient_email),
         ob3.Issuer(
             did=loaded.did,
-            name=signable(badge.snapshot.get("issuer_name") or settings.CREDENCE_ISSUER_NAME),
+            name=signable(badge.snapshot.get("issuer_name") or conf.CREDENCE_ISSUER_NAME),
             url=settings.SITE_URL,
         ),
     )

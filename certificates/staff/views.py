@@ -447,7 +447,7 @@ class BadgeInspectView(InspectView):
 
 class BadgePermissionRequiredMixin:
     """Checks the policy before anything is looked up, and answers a refusal with a real
-    403 page (THREATS G7). Wagtail's own views would turn the PermissionDenied into a
+    403 page (docs/threats.md, row G7). Wagtail's own views would turn the PermissionDenied into a
     redirect to the dashboard, which hides the refusal from clients and logs."""
 
     model = Badge

@@ -100,7 +100,7 @@ class SiteURLPasswordResetForm(PasswordResetForm):
     """Django's reset form, with the link on SITE_URL and the account e-mail throttle.
 
     Django builds the link from the request's Host header unless given a domain; that
-    header is the client's to choose (THREATS A10). Over the throttle the e-mail is not
+    header is the client's to choose (docs/threats.md, row A10). Over the throttle the e-mail is not
     sent, and the page says the same as when it is (A9).
     """
 

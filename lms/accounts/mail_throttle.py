@@ -1,5 +1,5 @@
 """How many account e-mails one address and one client may cause: a sliding hour, in the
-database (THREATS A9).
+database (docs/threats.md, row A9).
 
 Password reset and sign-up send e-mail to any address typed into a form, so without a
 limit they are a way to flood someone's mailbox from our server (and hurt our sending
@@ -15,13 +15,13 @@ requests served at once.
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from lms.client_ip import client_ip
+from lms.conf import conf
 
 from .models import AccountEmailSent, normalize_email_address
 
@@ -32,11 +32,11 @@ ADDRESS_SALT = "credence.accounts.mail-throttle"
 
 
 def per_address_limit() -> int:
-    return int(getattr(settings, "CREDENCE_ACCOUNT_EMAILS_PER_ADDRESS", 3))
+    return int(conf.CREDENCE_ACCOUNT_EMAILS_PER_ADDRESS)
 
 
 def per_client_limit() -> int:
-    return int(getattr(settings, "CREDENCE_ACCOUNT_EMAILS_PER_CLIENT", 10))
+    return int(conf.CREDENCE_ACCOUNT_EMAILS_PER_CLIENT)
 
 
 def address_digest(address: str) -> str:

@@ -55,7 +55,7 @@ class User(AbstractUser):
         help_text=_("Your full name exactly as it should appear on your badges."),
     )
 
-    # THREATS P1: a badge says the fellow passed; their score is theirs to show or not.
+    # docs/threats.md, row P1: a badge says the fellow passed; their score is theirs to show or not.
     # Read when a badge is issued, and frozen into it like the name.
     show_scores_on_badges = models.BooleanField(
         _("show my score on my badges"),
@@ -95,7 +95,7 @@ class User(AbstractUser):
 
 class AccountErasure(models.Model):
     """What is kept of an erased account: that it was erased, when, and how many badges
-    were withdrawn with it. Nothing that identifies the person (THREATS P4)."""
+    were withdrawn with it. Nothing that identifies the person (docs/threats.md, row P4)."""
 
     erased_at = models.DateTimeField()
     badges_withdrawn = models.PositiveIntegerField(default=0)

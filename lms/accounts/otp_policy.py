@@ -3,7 +3,7 @@ testable without a request, and the URLs of the enrol and verify steps."""
 
 from collections.abc import Callable
 
-from django.conf import settings
+from lms.conf import conf
 
 # Every admin area lives under these prefixes (the Django admin is not mounted, but the
 # prefix stays reserved so mounting it later cannot open a password-only door).
@@ -70,8 +70,8 @@ def required_otp_step(
 
 
 def otp_enrol_url() -> str:
-    return getattr(settings, "CREDENCE_OTP_ENROL_URL", "/accounts/2fa/setup/")
+    return conf.CREDENCE_OTP_ENROL_URL
 
 
 def otp_verify_url() -> str:
-    return getattr(settings, "CREDENCE_OTP_VERIFY_URL", "/accounts/2fa/verify/")
+    return conf.CREDENCE_OTP_VERIFY_URL

@@ -3,7 +3,7 @@
 Step one takes only an address and always answers "check your e-mail". A new address is
 sent a link to finish (choose a name and password); a registered one is sent a note
 that someone tried to sign up with it, with links to log in or reset the password, as
-Django's password reset does for unknown addresses (THREATS A9). The account is made
+Django's password reset does for unknown addresses (docs/threats.md, row A11). The account is made
 only when the link is used, with the password chosen then, so nobody can create an
 account on someone else's address and wait for them to adopt it.
 

@@ -1,14 +1,14 @@
 """Login throttling on django-axes: whose account an attempt was for, and the second,
-per-client limit across accounts (THREATS A6, A9)."""
+per-client limit across accounts (docs/threats.md, rows A6, A9)."""
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
 
 from lms.client_ip import client_ip
+from lms.conf import conf
 
 from .models import normalize_email_address
 
@@ -34,7 +34,7 @@ def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
 
 
 def per_client_failure_limit() -> int:
-    return int(getattr(settings, "CREDENCE_LOGIN_FAILURES_PER_CLIENT", 20))
+    return int(conf.CREDENCE_LOGIN_FAILURES_PER_CLIENT)
 
 
 def client_failures(request: HttpRequest) -> int:

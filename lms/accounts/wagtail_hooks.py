@@ -17,8 +17,9 @@ def documents_are_for_staff_only(document, request):
     Lessons cannot link documents (courses.blocks.LESSON_RICH_TEXT_FEATURES has no
     "document-link"), so nothing a fellow reads points at one, while /documents/<id>/ ids
     are sequential and anyone could walk them: an answer key or a list of fellows uploaded
-    there would be public (THREATS P6). Anonymous visitors are sent to log in; signed-in
-    fellows get 403. The course team pass the same second factor as for the admin first.
+    there would be public (docs/threats.md, row P6). Anonymous visitors are sent to log
+    in; signed-in fellows get 403. The course team pass the same second factor as for the
+    admin first.
     """
     user = request.user
     if not user.is_authenticated:

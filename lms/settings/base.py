@@ -1,4 +1,8 @@
-"""Settings shared by every environment. Environment variables are read here and only here."""
+"""Settings shared by every environment.
+
+Environment variables are read in lms/settings/ only: most here, Celery's in celery.py, and
+the few an environment adds in its own file (dev.py, test.py, production.py).
+"""
 
 from pathlib import Path
 
@@ -138,7 +142,7 @@ AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # And a client (address) after 20 failures across any accounts in the same cool-off:
-# one password sprayed over many accounts is stopped too (THREATS A9). Higher than the
+# one password sprayed over many accounts is stopped too (docs/threats.md, row A9). Higher than the
 # per-account limit, so a classroom behind one NAT is not locked out by a few typos.
 AXES_HANDLER = "lms.accounts.throttling.PerClientLockoutHandler"
 CREDENCE_LOGIN_FAILURES_PER_CLIENT = env.int("DJANGO_LOGIN_FAILURES_PER_CLIENT", default=20)
@@ -207,7 +211,7 @@ def redis_cache(url: str) -> dict:
     """The cache production runs on, at `url` (a function so tests build the same one)."""
     return {
         # Django's RedisCache, answering misses instead of raising while Redis is
-        # down: the cache is an optimisation, never a reason for a 500 (THREATS F10).
+        # down: the cache is an optimisation, never a reason for a 500 (docs/threats.md, row F10).
         "BACKEND": "lms.cache.FailSoftRedisCache",
         "LOCATION": url,
         # A Redis outage must not hang a web request.
@@ -237,8 +241,8 @@ WAGTAIL_I18N_ENABLED = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Security ---------------------------------------------------------------
-# Sessions live in the database, never in the cache: a Redis outage must not sign
-# every fellow out or lose a quiz in progress (THREATS F10; tests/lms/test_redis_outage.py).
+# Sessions live in the database, never in the cache: a Redis outage must not sign every fellow out
+# or lose a quiz in progress (docs/threats.md, row F10; tests/lms/test_redis_outage.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

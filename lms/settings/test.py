@@ -15,7 +15,7 @@ EMAIL_FILE_PATH = env("CREDENCE_TEST_EMAIL_DIR", default=None)
 if EMAIL_FILE_PATH:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 # Test-only hook: a render waits while this file exists, so a test can kill a worker
-# at a known point (THREATS F4/F5).
+# at a known point (docs/threats.md, rows F4/F5).
 CREDENCE_RENDER_PAUSE_FILE = env("CREDENCE_RENDER_PAUSE_FILE", default=None)
 CREDENCE_RENDER_LEASE_SECONDS = env.int("CREDENCE_RENDER_LEASE_SECONDS", default=180)
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="credence-test-static-"))  # noqa: F405

@@ -1,5 +1,5 @@
-"""THREATS A9: account e-mails (password reset, sign-up) are limited per address and per
-client, without the answer revealing either the limit or the account."""
+"""docs/threats.md, row A9: account e-mails (password reset, sign-up) are limited per address and
+per client, without the answer revealing either the limit or the account."""
 
 from datetime import UTC, datetime, timedelta
 

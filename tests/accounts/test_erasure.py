@@ -1,4 +1,5 @@
-"""A fellow erases their account: data gone, badges withdrawn, verifiers told (THREATS P4)."""
+"""A fellow erases their account: data gone, badges withdrawn, verifiers told (docs/threats.md,
+row P4)."""
 
 import io
 import json

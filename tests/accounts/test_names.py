@@ -1,4 +1,5 @@
-"""names.clean_display_name: the one rule for names printed on certificates (THREATS B4)."""
+"""names.clean_display_name: the one rule for names printed on certificates (docs/threats.md,
+row B4)."""
 
 import pytest
 from django.core.exceptions import ValidationError

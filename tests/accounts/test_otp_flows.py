@@ -1,5 +1,5 @@
 """Two-factor login: verify step, replay, step tolerance, backup codes, throttling,
-enrolment, removal and session handling (THREATS A2, A4, A5, A7)."""
+enrolment, removal and session handling (docs/threats.md, rows A2, A4, A5, A7)."""
 
 import logging
 import re

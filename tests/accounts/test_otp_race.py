@@ -1,4 +1,4 @@
-"""The same code from many requests at once succeeds exactly once (THREATS A3).
+"""The same code from many requests at once succeeds exactly once (docs/threats.md, row A3).
 
 Needs PostgreSQL: SQLite serialises writers, so it cannot show the race at all.
 """

@@ -52,7 +52,7 @@ def test_reset_for_an_unknown_address_reveals_nothing(client, db):
 
 
 def test_the_emailed_link_is_on_site_url_whatever_the_host_header(client, fellow, settings):
-    """THREATS A10: 127.0.0.1 is an allowed host and ALLOWED_HOSTS ignores the port, so
+    """docs/threats.md, row A10: 127.0.0.1 is an allowed host and ALLOWED_HOSTS ignores the port, so
     this request is served; its Host header must still not reach the e-mail."""
     settings.SITE_URL = "https://learn.example.org"
     response = client.post(

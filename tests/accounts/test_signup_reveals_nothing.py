@@ -1,4 +1,4 @@
-"""THREATS A9: sign-up does not tell anyone whether an address is registered.
+"""docs/threats.md, row A11: sign-up does not tell anyone whether an address is registered.
 
 Both answers are the same "check your e-mail" page; the mailbox gets either a link to
 finish signing up or a note that someone tried, and the account is made only by the

@@ -114,8 +114,8 @@ def test_behind_our_load_balancer_one_attacker_does_not_lock_the_fellow_out(
 
 
 def test_one_password_sprayed_across_accounts_from_one_client_is_locked(client, password, db):
-    """THREATS A9: one wrong password against 30 accounts from one client. The per-account
-    limit never trips; the per-client limit does, while a fellow elsewhere logs in."""
+    """docs/threats.md, row A9: one wrong password against 30 accounts from one client. The
+    per-account limit never trips; the per-client limit does, while a fellow elsewhere logs in."""
     from django.contrib.auth import get_user_model
 
     from lms.accounts.throttling import per_client_failure_limit

@@ -1,5 +1,6 @@
 """The issued-badges admin: list, search, filters, inspect, lifecycle actions and permissions
-(THREATS G7 for editors without the badge-admin permission, C5 for revocation being final)."""
+(docs/threats.md, rows G7 for editors without the badge-admin permission, C5 for revocation being
+final)."""
 
 from datetime import timedelta
 
@@ -172,7 +173,7 @@ def test_revoke_needs_a_reason_and_says_it_is_final(
 
 
 def test_revocation_is_final_no_button_and_reinstate_refused(staff, design):
-    """THREATS C5: unrevoke is refused through the admin."""
+    """docs/threats.md, row C5: unrevoke is refused through the admin."""
     badge = make_badge(design=design, state=State.REVOKED)
     html = staff.get(url("inspect", badge.pk)).content.decode()
     for action in ("reinstate", "revoke", "suspend", "reissue"):
@@ -335,7 +336,7 @@ def test_badges_cannot_be_created_edited_or_deleted_generically(staff, design, v
     assert Badge.objects.filter(pk=badge.pk, state=State.ISSUED).exists()
 
 
-# --- permissions (THREATS G7) -------------------------------------------------------------
+# --- permissions (docs/threats.md, row G7) --------------------------------------------------------
 
 
 ACTIONS = [

@@ -1,5 +1,5 @@
 """Badge designs as a Wagtail snippet: list, search, one design per course, and hostile
-admin-authored wording kept literal from the form to the PDF (THREATS B2)."""
+admin-authored wording kept literal from the form to the PDF (docs/threats.md, row B2)."""
 
 import pytest
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""THREATS F8: media storage runs out of space while a badge PDF is written.
+"""docs/threats.md, row F8: media storage runs out of space while a badge PDF is written.
 
 MEDIA_ROOT is a real 16 KiB tmpfs, smaller than any badge PDF, so the write fails part
 way with ENOSPC exactly as a full disk would. Mounting needs root with CAP_SYS_ADMIN

@@ -1,4 +1,5 @@
-"""A status change made by any process reaches the public page within seconds (THREATS C9).
+"""A status change made by any process reaches the public page within seconds (docs/threats.md,
+row C9).
 
 The web process here is this test process, its caches warm; the change is made by a
 separate process sharing the database, as a shell or a management command would make it.

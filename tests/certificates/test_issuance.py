@@ -91,7 +91,7 @@ def test_rendering_again_does_nothing(design, completion, django_capture_on_comm
 def test_badge_without_completion_is_never_issued(
     fellow, design, django_capture_on_commit_callbacks, caplog
 ):
-    """THREATS C7: the task re-checks completion from the database."""
+    """docs/threats.md, row C7: the task re-checks completion from the database."""
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         badge = issuance.issue_badge(recipient=fellow, course=design.course, score_percent=100)
     badge.refresh_from_db()
@@ -231,7 +231,7 @@ def test_expiry_reminder_is_sent_once(design, completion, django_capture_on_comm
     ],
 )
 def test_unknown_and_malformed_ids_get_one_uniform_404(client, site_root, path):
-    """THREATS B7: the same 404 page for every bad id, and at most one query."""
+    """docs/threats.md, row B7: the same 404 page for every bad id, and at most one query."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 404
@@ -249,7 +249,7 @@ def test_pdf_of_a_preparing_badge_is_not_served(design, completion, client):
 def test_public_page_discloses_no_email_or_internal_id(
     design, completion, client, django_capture_on_commit_callbacks
 ):
-    """THREATS P1."""
+    """docs/threats.md, row P1."""
     with django_capture_on_commit_callbacks(execute=True):
         badge = issue(completion)
     response = client.get(f"/badges/{badge.public_id}/")
@@ -317,7 +317,8 @@ def _score_shown_everywhere(client, badge) -> dict[str, bool]:
 def test_the_score_stays_off_badges_unless_the_fellow_opted_in(
     client, design, completion, django_capture_on_commit_callbacks
 ):
-    """THREATS P1: a badge says the fellow passed; the score only if they chose to show it."""
+    """docs/threats.md, row P1: a badge says the fellow passed; the score only if they chose to show
+    it."""
     fellow = completion.user
     badge = issue_badge_now(completion, django_capture_on_commit_callbacks)
     assert badge.snapshot["score_percent"] is None
@@ -343,7 +344,7 @@ def test_the_score_stays_off_badges_unless_the_fellow_opted_in(
     assert all(_score_shown_everywhere(client, new).values())
 
 
-# --- renders that fail (THREATS B3, F8, F9) ------------------------------------------------
+# --- renders that fail (docs/threats.md, rows B3, F8, F9) -----------------------------------------
 
 
 def _files_of(badge) -> list[str]:
@@ -422,7 +423,7 @@ def test_a_badge_that_used_up_its_renders_alerts_and_waits_for_staff(
     fresh_fonts,
     django_capture_on_commit_callbacks,
 ):
-    """THREATS F9: after its last allowed try a badge is no longer retried; an ALERT is
+    """docs/threats.md, row F9: after its last allowed try a badge is no longer retried; an ALERT is
     logged once, the fellow is told it is delayed, and staff can retry it once fixed."""
     badge = issue(completion)
     Badge.objects.filter(pk=badge.pk).update(render_attempts=publishing.MAX_RENDER_ATTEMPTS - 1)

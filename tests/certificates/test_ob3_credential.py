@@ -1,4 +1,5 @@
-"""OpenBadgeCredential: shape (1EdTech schema), signing, and our verifier (THREATS C3-C6)."""
+"""OpenBadgeCredential: shape (1EdTech schema), signing, and our verifier (docs/threats.md,
+rows C3-C6)."""
 
 import copy
 import hashlib
@@ -85,7 +86,7 @@ def test_naive_dates_are_refused():
 
 
 def test_tampered_name_fails_the_proof():
-    """THREATS C3: one changed byte in credentialSubject.name."""
+    """docs/threats.md, row C3: one changed byte in credentialSubject.name."""
     issuance = Issuance()
     credential, _ = issuance.issue()
     tampered = copy.deepcopy(credential)
@@ -135,7 +136,7 @@ def test_expired_and_not_yet_valid_credentials_fail_validity():
 
 
 def test_revoked_credential_is_reported_revoked_and_stays_revoked():
-    """THREATS C4/C5: the bit is set in the re-signed list; clearing it is refused."""
+    """docs/threats.md, rows C4/C5: the bit is set in the re-signed list; clearing it is refused."""
     issuance = Issuance()
     credential, index = issuance.issue()
     other, _ = issuance.issue(recipient_name="Grace Hopper")
@@ -178,7 +179,7 @@ def test_forged_or_missing_status_list_fails_closed():
 
 
 def test_rotation_keeps_old_badges_valid_and_signs_new_ones_with_the_new_key():
-    """THREATS C6, first half."""
+    """docs/threats.md, row C6, first half."""
     issuance = Issuance()
     old, _ = issuance.issue()
     old_key = issuance.ring.active
@@ -195,7 +196,7 @@ def test_rotation_keeps_old_badges_valid_and_signs_new_ones_with_the_new_key():
 
 
 def test_compromised_key_makes_its_badges_fail_and_only_those():
-    """THREATS C6, compromise drill."""
+    """docs/threats.md, row C6, compromise drill."""
     issuance = Issuance()
     old, _ = issuance.issue()
     old_key_id = issuance.ring.active.key_id

@@ -1,4 +1,4 @@
-"""An independent verifier accepts what we issue (THREATS C3-C6).
+"""An independent verifier accepts what we issue (docs/threats.md, rows C3-C6).
 
 It is the Digital Credentials Consortium's `@digitalcredentials/verifier-core`, wrapped by
 `../shared/ob3/verifier/verify.mjs` and run offline: our DID document, status lists and

@@ -1,4 +1,5 @@
-"""Bitstring Status List: encoding, random indexes, the list credential (THREATS C4, C5, P3)."""
+"""Bitstring Status List: encoding, random indexes, the list credential (docs/threats.md, rows C4,
+C5, P3)."""
 
 import base64
 import gzip
@@ -52,7 +53,7 @@ def test_short_lists_and_garbage_are_refused():
 
 
 def test_fifty_badges_get_distinct_random_non_sequential_indexes():
-    """THREATS P3."""
+    """docs/threats.md, row P3."""
     taken: set[int] = set()
     for _ in range(50):
         taken.add(status_list.allocate_index(taken))

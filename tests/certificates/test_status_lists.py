@@ -89,7 +89,7 @@ def test_superseded_badge_reads_as_revoked_to_outside_verifiers(
 
 
 def test_indexes_are_random_unique_and_share_one_list(design, course, django_user_model):
-    """THREATS P3: 50 badges, random indexes, one list URL, list >= 131,072 entries."""
+    """docs/threats.md, row P3: 50 badges, random indexes, one list URL, list >= 131,072 entries."""
     from django.utils import timezone
 
     from courses.models import CourseCompletion

@@ -1,4 +1,5 @@
-"""Suspension seen by outside verifiers, on credentials the site itself issued (THREATS C8).
+"""Suspension seen by outside verifiers, on credentials the site itself issued (docs/threats.md,
+row C8).
 
 The badges here go through the real services (completion → issuance → signing → PDF),
 and the independent verifier (`../shared/ob3/verifier`, DCC verifier-core, offline) is

@@ -1,5 +1,5 @@
-"""THREATS F7(a) for the public lookup: it skips CONN_HEALTH_CHECKS' SELECT 1 and instead
-retries once when the reused connection turns out to be dead."""
+"""docs/threats.md, row F7(a) for the public lookup: it skips CONN_HEALTH_CHECKS' SELECT 1 and
+instead retries once when the reused connection turns out to be dead."""
 
 import psycopg
 import pytest

@@ -96,7 +96,7 @@ def figures(measured: dict) -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_decompression_bomb_pdf_is_refused_without_inflating_it(tmp_path):
-    """THREATS (upload bombs): one credential.json inflating to 400 MB, sent compressed."""
+    """docs/threats.md, row B8: one credential.json inflating to 400 MB, sent compressed."""
     data = pdf_with_attachments({"credential.json": deflated_spaces(400 * 1024 * 1024)})
     assert len(data) < pdf_verification.MAX_UPLOAD_BYTES
 
@@ -201,7 +201,7 @@ def canonicalisations(monkeypatch):
 def test_poisoned_credentials_are_refused_before_any_canonicalisation(
     badge, client, canonicalisations
 ):
-    """THREATS (JSON-LD work): refused by what they are, before pyld canonicalises them."""
+    """docs/threats.md, row B9: refused by what they are, before pyld canonicalises them."""
     genuine = json.dumps(badge.credential).encode()
     assert "verdict--valid" in upload(client, genuine, "c.json").content.decode()
     assert canonicalisations["calls"] > 0  # the wrapper sees the real verification

@@ -52,7 +52,7 @@ def test_genuine_pdf_is_valid_and_unaltered(badge, client):
 
 
 def test_pdf_with_an_edited_name_is_reported_altered(badge, client):
-    """THREATS C1."""
+    """docs/threats.md, row C1."""
     edited = edit_printed_name(badge.pdf.read())
     assert "Ada Lovelace" not in PdfReader(io.BytesIO(edited)).pages[0].extract_text()
     html = upload(client, edited).content.decode()

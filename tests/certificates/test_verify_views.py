@@ -62,7 +62,7 @@ def test_json_verdict_by_suffix_and_by_content_negotiation(badge, client):
 
 
 def test_json_discloses_no_email_or_internal_id(badge, client):
-    """THREATS P1."""
+    """docs/threats.md, row P1."""
     body = client.get(f"/badges/{badge.public_id}.json").content.decode()
     assert "fellow@example.org" not in body
     assert f'"pk": {badge.pk}' not in body and "recipient_id" not in body
@@ -174,7 +174,8 @@ def test_json_endpoint_costs_at_most_two_queries_whatever_the_number_of_badges(
 
 
 def test_ten_thousand_guessed_ids_all_get_the_same_404(client, db, rf):
-    """THREATS C2 (limiter off): well-formed random ids never hit, and the 404 is uniform.
+    """docs/threats.md, row C2 (limiter off): well-formed random ids never hit, and the 404 is
+    uniform.
 
     10,000 guesses go through the view (the full 404 page costs ~10 ms each through the
     test client, so 2,000 of them go through the client to compare bodies).
@@ -209,7 +210,8 @@ def test_malformed_ids_cost_no_query(client, db, path):
 
 @override_settings(CREDENCE_PUBLIC_RATE_LIMIT=5)
 def test_lookups_are_rate_limited_per_client(badge, client):
-    """THREATS L2: 429 with Retry-After past the limit; another client is still served."""
+    """docs/threats.md, row L2: 429 with Retry-After past the limit; another client is still
+    served."""
     from django.core.cache import cache
 
     cache.clear()
@@ -228,7 +230,8 @@ def test_lookups_are_rate_limited_per_client(badge, client):
 @pytest.mark.django_db(transaction=True)
 @override_settings(CREDENCE_PUBLIC_RATE_LIMIT=50, CREDENCE_PUBLIC_RATE_WINDOW=3600)
 def test_limiter_engages_on_a_live_loopback_server(live_server):
-    """THREATS C2/L2: 200 guesses against the live server; none hits, the limiter engages."""
+    """docs/threats.md, rows C2/L2: 200 guesses against the live server; none hits, the limiter
+    engages."""
     from django.core.cache import cache
 
     # The windows are fixed (aligned to the clock): 200 requests crossing into a new one

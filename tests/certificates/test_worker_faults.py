@@ -1,9 +1,9 @@
 """Issuance against the real services: PostgreSQL, a private Redis, real Celery workers.
 
-THREATS B1 (hostile name through a real worker), F1 (Redis down at completion), F2 (Redis
-hanging), F3 (Redis lost the queued message), F4/F5 (worker killed mid-render), F6
-(duplicate delivery). "Issued exactly once" means one issued Badge row, one stored PDF
-and one "badge ready" e-mail.
+docs/threats.md, rows B1 (hostile name through a real worker), F1 (Redis down at completion), F2
+(Redis hanging), F3 (Redis lost the queued message), F4/F5 (worker killed mid-render), F6 (duplicate
+delivery). "Issued exactly once" means one issued Badge row, one stored PDF and one "badge ready"
+e-mail.
 """
 
 from __future__ import annotations
@@ -111,10 +111,10 @@ def pool_children(worker: CeleryWorker) -> list[int]:
 def test_pool_child_killed_mid_render_is_replaced_and_issues_exactly_once(
     client, fellow, course_with_badge, producer, start_worker, fault_dirs
 ):
-    """THREATS F5: SIGKILL only the pool process rendering the badge, as the kernel's OOM
-    killer would. The worker's main process survives, reports WorkerLostError and forks
-    a new child; the message (acks_late, reject_on_worker_lost) comes back, and with the
-    sweeper the badge is still issued exactly once."""
+    """docs/threats.md, row F5: SIGKILL only the pool process rendering the badge, as the kernel's
+    OOM killer would. The worker's main process survives, reports WorkerLostError and forks a new
+    child; the message (acks_late, reject_on_worker_lost) comes back, and with the sweeper the badge
+    is still issued exactly once."""
     worker = start_a_render_held_in_the_worker(
         client, fellow, course_with_badge, start_worker, fault_dirs
     )
@@ -169,7 +169,7 @@ def redis_command(server: RedisServer, *words: str) -> bytes:
 def test_redis_hanging_at_completion_does_not_hang_the_request(
     client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
-    """THREATS F2: Redis accepts connections but answers nothing (CLIENT PAUSE)."""
+    """docs/threats.md, row F2: Redis accepts connections but answers nothing (CLIENT PAUSE)."""
     course, modules = course_with_badge
     # The pause holds every client, this one included, until it runs out.
     assert redis_command(redis_server, "CLIENT", "PAUSE", "20000", "ALL") == b"+OK"
@@ -192,7 +192,7 @@ def test_redis_hanging_at_completion_does_not_hang_the_request(
 def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
     client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
-    """THREATS F3: the message was queued, then Redis lost it (no persistence)."""
+    """docs/threats.md, row F3: the message was queued, then Redis lost it (no persistence)."""
     course, modules = course_with_badge
     complete_course_through_the_site(client, fellow, course, modules[0])
     assert int(redis_command(redis_server, "LLEN", "celery")[1:]) == 1  # queued, no worker yet
@@ -209,7 +209,8 @@ def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
 def test_hostile_name_set_on_the_profile_prints_literally_through_a_real_worker(
     client, fellow, course_with_badge, producer, start_worker, fault_dirs
 ):
-    """THREATS B1: markup aimed at WeasyPrint's fetcher, entered where fellows enter names."""
+    """docs/threats.md, row B1: markup aimed at WeasyPrint's fetcher, entered where fellows enter
+    names."""
     import io
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

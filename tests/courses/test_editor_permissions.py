@@ -1,4 +1,4 @@
-"""THREATS G7: an editor's rights end where their pages do.
+"""docs/threats.md, row G7: an editor's rights end where their pages do.
 
 An editor whose group may edit course A only, signed in with their second factor, tries
 every admin road into course B's module: the editor, draft and revision views, preview

@@ -102,7 +102,8 @@ class AdminAuthoringTests(WagtailPageTestCase):
         self.assertFalse(ModulePage.objects.filter(slug="stray").exists())
 
     def test_module_with_javascript_link_is_cleaned_server_side(self):
-        """THREATS B6: a crafted POST cannot put a javascript: link or script on a page."""
+        """docs/threats.md, row B6: a crafted POST cannot put a javascript: link or script on a
+        page."""
         course = self.index.add_child(
             instance=CoursePage(title="C", slug="c", summary="s", estimated_minutes=10)
         )

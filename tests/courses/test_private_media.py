@@ -1,4 +1,4 @@
-"""THREATS P6: files uploaded in the admin are not public by accident."""
+"""docs/threats.md, row P6: files uploaded in the admin are not public by accident."""
 
 import pytest
 from django.core.files.base import ContentFile

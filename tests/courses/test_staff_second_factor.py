@@ -1,4 +1,5 @@
-"""THREATS G8: staff rights on the public site need the second factor, as the admin does.
+"""docs/threats.md, row G8: staff rights on the public site need the second factor, as the admin
+does.
 
 A staff member who logged in with a password only (no authenticator yet) is a fellow on
 the public site: a module locked for a fellow is locked for them, its JSON too, and they

@@ -64,7 +64,7 @@ def test_locked_module_gives_no_content_anywhere(client, enrolled, course_two):
     assert not QuizAttempt.objects.exists()
     found = client.get(reverse("courses:search"), {"q": "lesson text"})
     text = found.content.decode()
-    # Both lessons say "lesson text"; only the open one is found by it (THREATS G10).
+    # Both lessons say "lesson text"; only the open one is found by it (docs/threats.md, row G10).
     assert found.status_code == 200 and "SECRET-BODY" not in text
     assert m1.summary in text and m2.title not in text
     by_title = client.get(reverse("courses:search"), {"q": m2.title}).content.decode()

@@ -1,4 +1,5 @@
-"""The second-factor gate in front of every admin URL (THREATS A1), generated from the URLconf.
+"""The second-factor gate in front of every admin URL (docs/threats.md, row A1), generated from the
+URLconf.
 
 Every URL pattern under /admin/ is turned into a concrete path and requested as a staff
 user who has only given a password. A new admin URL is picked up automatically; one

@@ -1,4 +1,5 @@
-"""THREATS F10: Redis down while it serves as cache (not only broker) degrades, never breaks.
+"""docs/threats.md, row F10: Redis down while it serves as cache (not only broker) degrades, never
+breaks.
 
 These tests use the cache configuration production ships (lms/settings/base.py with
 REDIS_URL set: lms.cache.FailSoftRedisCache), pointed at a private redis-server that

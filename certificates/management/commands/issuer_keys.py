@@ -1,8 +1,8 @@
 """Manage the issuer's Ed25519 key ring: create, rotate, list, mark-compromised."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from certificates.conf import conf
 from certificates.signing.ob3 import keys
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         compromised.add_argument("key_id")
 
     def handle(self, *args, action: str, **options):
-        path = settings.CREDENCE_ISSUER_KEYS_FILE
+        path = conf.CREDENCE_ISSUER_KEYS_FILE
         try:
             if action == "create":
                 self._create(path)

@@ -1,8 +1,8 @@
 """Bounds on the JSON-LD work a presented credential may ask for, checked before canonicalising.
 
 RDFC-1.0 (URDNA2015) is cheap for the credentials we issue and exponential for graphs whose
-blank nodes look alike: a node with eight identical blank children, twice over, takes pyld
-over twenty seconds, and a few more take minutes. pyld has no work limit, so anything a
+blank nodes look alike: a node with eight identical blank children, twice over, already
+takes pyld seconds (docs/performance.md). pyld has no work limit, so anything a
 stranger uploads is measured here first: only the contexts we ship, a bounded JSON size
 and depth, and few blank nodes, none named (`_:x` labels let a document draw any graph).
 Counting happens on the expanded form, which pyld builds in time linear in the document
