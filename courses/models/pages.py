@@ -117,6 +117,15 @@ class CoursePage(Page):
         verbose_name = "course"
 
 
+class AnswerReveal(models.TextChoices):
+    """When a fellow's result page names the right answers of the questions they missed."""
+
+    NEVER = "never", "Never"
+    AFTER_PASSING = "after_passing", "After the fellow passes"
+    AFTER_LAST_ATTEMPT = "after_last_attempt", "After the fellow's last attempt (or a pass)"
+    ALWAYS = "always", "Always, after every attempt"
+
+
 class ModulePage(Page):
     """One module of a course: the lesson and, beside it in the admin, its quiz."""
 
@@ -159,6 +168,19 @@ class ModulePage(Page):
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
+    answer_reveal = models.CharField(
+        "show the right answers",
+        max_length=20,
+        choices=AnswerReveal.choices,
+        default=AnswerReveal.AFTER_PASSING,
+        help_text=(
+            "When a result page may name the right answer of a missed question. Whatever"
+            " you choose, fellows see their score, which questions they missed, each"
+            " explanation and the sections to review, so explanations must not give the"
+            " answer away. Showing answers before the last attempt lets fellows pass by"
+            " retaking rather than learning."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -178,6 +200,7 @@ class ModulePage(Page):
                 FieldPanel("questions_per_attempt"),
                 FieldPanel("shuffle_questions"),
                 FieldPanel("shuffle_choices"),
+                FieldPanel("answer_reveal"),
             ],
             heading="Quiz settings",
         ),
