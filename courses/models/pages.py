@@ -105,11 +105,19 @@ class CoursePage(Page):
         from courses import gating
 
         context = super().get_context(request, *args, **kwargs)
+        from courses import services
+
         decision, inputs = gating.decide_course(request.user, self, request=request)
+        progress = gating.course_progress(inputs)
         context.update(
             course_decision=decision,
             gate=inputs,
-            progress=gating.course_progress(inputs),
+            progress=progress,
+            # The next step may be a quiz the fellow can no longer attempt: the page says
+            # so (and the course team is told) instead of offering "Continue".
+            stuck_module_ids=services.stuck_module_ids(request.user, [progress])
+            if inputs.is_enrolled
+            else frozenset(),
         )
         return context
 
