@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
@@ -41,11 +41,12 @@ LOG_ACTION = "credence.accommodation.grant"
 
 
 def may_grant(user) -> bool:
-    """Superusers, and staff with the add-accommodation permission."""
+    """Superusers, and the course team (staff, or admin access) with the add-accommodation
+    permission."""
     return bool(
         getattr(user, "is_authenticated", False)
         and user.is_active
-        and (user.is_superuser or (user.is_staff and user.has_perm(GRANT_PERMISSION)))
+        and (user.is_superuser or (user.is_course_team and user.has_perm(GRANT_PERMISSION)))
     )
 
 
@@ -98,11 +99,15 @@ def grant_accommodation(
     reset_cooldown = bool(reset_cooldown)
     errors: dict[str, str] = {}
     if not module.has_quiz:
-        raise ValidationError("This module has no quiz.")
+        raise ValidationError({NON_FIELD_ERRORS: "This module has no quiz."})
     if fellow.pk == by.pk:
-        raise ValidationError("Another member of the course team must grant you one.")
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "Another member of the course team must grant you one."}
+        )
     if not (extra_attempts or reset_cooldown or extra_minutes):
-        raise ValidationError("Choose at least one: extra attempts, a reset wait or extra time.")
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "Choose at least one: extra attempts, a reset wait or extra time."}
+        )
     if extra_attempts and not module.max_attempts:
         errors["extra_attempts"] = "This quiz already allows unlimited attempts."
     if reset_cooldown and not module.cooldown_minutes:
@@ -112,7 +117,7 @@ def grant_accommodation(
     if errors:
         raise ValidationError(errors)
     if ModulePass.objects.filter(user=fellow, module=module).exists():
-        raise ValidationError("This fellow has already passed this quiz.")
+        raise ValidationError({NON_FIELD_ERRORS: "This fellow has already passed this quiz."})
     from wagtail.log_actions import log
 
     with transaction.atomic():
