@@ -52,7 +52,7 @@ def test_each_demo_quiz_limits_attempts_waits_and_draws_from_a_larger_pool(modul
     assert module.answer_reveal == "after_passing"
 
 
-@pytest.mark.parametrize("question", all_questions())
+@pytest.mark.parametrize("question", list(all_questions()))
 def test_no_explanation_gives_the_answer_away(question):
     explanation = plain(question["value"]["explanation"])
     assert explanation
