@@ -294,3 +294,28 @@ def zero_grade(
 ) -> AttemptGrade:
     """The grade of an overdue attempt: every question scores nothing."""
     return grade_attempt(layout, keys, {}, pass_mark_percent=pass_mark_percent)
+
+
+# --- Showing answers ----------------------------------------------------------------------
+
+REVEAL_NEVER = "never"
+REVEAL_AFTER_PASSING = "after_passing"
+REVEAL_AFTER_LAST_ATTEMPT = "after_last_attempt"
+REVEAL_ALWAYS = "always"
+
+
+def may_reveal_answers(policy: str, *, passed: bool, out_of_attempts: bool) -> bool:
+    """May a graded attempt's review name the right answers, under the quiz's policy?
+
+    `passed`: the fellow has passed this quiz (with any attempt); `out_of_attempts`: they
+    can start no other attempt because every allowed one is used (an open attempt is not
+    "out"). After passing no attempt can start either, so "after the last attempt" shows
+    them then too. An unknown policy shows nothing.
+    """
+    if policy == REVEAL_ALWAYS:
+        return True
+    if policy == REVEAL_AFTER_PASSING:
+        return passed
+    if policy == REVEAL_AFTER_LAST_ATTEMPT:
+        return passed or out_of_attempts
+    return False

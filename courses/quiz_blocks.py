@@ -16,7 +16,10 @@ class QuestionBaseBlock(blocks.StructBlock):
     prompt = blocks.RichTextBlock(features=QUESTION_TEXT_FEATURES)
     explanation = blocks.RichTextBlock(
         features=QUESTION_TEXT_FEATURES,
-        help_text="Shown after grading, whether the answer was right or wrong.",
+        help_text=(
+            "Shown after grading, right or wrong, whatever the quiz shows of the answers:"
+            " point to the idea or the lesson section, and never state the answer itself."
+        ),
     )
     review_section = blocks.CharBlock(
         max_length=80,

@@ -1,8 +1,9 @@
 """Reads about learning for the pages and views: nothing here writes.
 
-What a graded attempt asked, was answered and expected (`review_attempt`, with the
-lesson's headings from `lesson_sections` naming what to review), the dashboard's
-courses with their progress, and the module a fellow may open next. Access decisions
+What a graded attempt asked, was answered and, if the quiz's policy allows, expected
+(`review_attempt`, with the lesson's headings from `lesson_sections` naming what to
+review), the dashboard's courses with their progress, and the module a fellow may open
+next. Access decisions
 come from `courses.gating`. The state of a module's quiz is `courses.services.quiz_state`,
 not a read here, because looking at a quiz closes an attempt that ran out of time.
 """
@@ -35,10 +36,16 @@ class QuestionReview:
 
 
 def review_attempt(
-    attempt: QuizAttempt, *, section_titles: dict[str, str] | None = None
+    attempt: QuizAttempt,
+    *,
+    section_titles: dict[str, str] | None = None,
+    reveal_answers: bool = False,
 ) -> list[QuestionReview]:
-    """Per question, what was asked, answered and expected. Only for graded attempts.
-    `section_titles` (anchor → heading, see lesson_sections) names what to review."""
+    """Per question, what was asked and answered, whether it was right, the explanation
+    and what to review. Only for graded attempts. `section_titles` (anchor → heading, see
+    lesson_sections) names what to review. The expected answer (`correct_text`,
+    `correct_ids`) is filled only with `reveal_answers` (the quiz's policy, see
+    `grading.may_reveal_answers`); otherwise it is empty, so no template can show it."""
     section_titles = section_titles or {}
     if attempt.is_open:
         raise ValueError("An open attempt has no review: the key is not shown before grading.")
@@ -49,7 +56,9 @@ def review_attempt(
         g = graded.get(q["id"], {})
         correct = key.get("correct")
         correct_ids = tuple(correct) if isinstance(correct, list) else ()
-        if q["type"] == "true_false":
+        if not reveal_answers:
+            correct_ids, correct_text = (), ""
+        elif q["type"] == "true_false":
             correct_text = "True" if correct else "False"
         elif q["type"] == "short_answer":
             if key.get("match") == "number":

@@ -7,22 +7,36 @@ attempt with a time limit is due at `deadline` (start + limit); a submission rec
 after `deadline + LATE_GRACE` is recorded as OVERDUE with every question scored zero (the
 answers are kept for review), and an abandoned attempt past that point is closed the
 same way the next time the fellow looks at the quiz. That is why `quiz_state`, which
-pages and views call to show a quiz, lives here: reading it may close an attempt.
+pages and views call to show a quiz, lives here: reading it may close an attempt, and it
+may record that the fellow ran out of attempts (`note_stuck`), which e-mails the course
+team once. Accommodations granted by staff (`courses.accommodations`) are read here on
+every call, so they count from the moment they are saved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certificates.issuing.issuance import request_badge_for_completion
 from courses import gating, grading
-from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
+from courses.models import (
+    Accommodation,
+    CourseCompletion,
+    Enrolment,
+    ModulePage,
+    ModulePass,
+    QuizAttempt,
+    StuckNotice,
+)
 
 # Network latency and a slow click should not turn an on-time answer into a late one.
 LATE_GRACE = timedelta(seconds=30)
@@ -70,6 +84,40 @@ def unenrol(user, course) -> bool:
 
 
 @dataclass(frozen=True)
+class Allowance:
+    """What the course team's accommodations add to one fellow's quiz, summed."""
+
+    extra_attempts: int = 0
+    extra_minutes: int = 0
+    # Attempts finished at or before this moment have no wait after them.
+    cooldown_reset_at: datetime | None = None
+
+
+def allowance_for(user, module) -> Allowance:
+    """The fellow's accommodations on `module`'s quiz: one query, none when the quiz has
+    no attempt limit, wait or time limit for an accommodation to change."""
+    if not (module.max_attempts or module.cooldown_minutes or module.time_limit_minutes):
+        return Allowance()
+    totals = Accommodation.objects.filter(user=user, module=module).aggregate(
+        extra_attempts=Sum("extra_attempts"),
+        extra_minutes=Sum("extra_minutes"),
+        cooldown_reset_at=Max("granted_at", filter=Q(reset_cooldown=True)),
+    )
+    return Allowance(
+        extra_attempts=totals["extra_attempts"] or 0,
+        extra_minutes=totals["extra_minutes"] or 0,
+        cooldown_reset_at=totals["cooldown_reset_at"],
+    )
+
+
+def attempts_allowed(user, module) -> int | None:
+    """The quiz's attempt limit plus the fellow's extra attempts; None: unlimited."""
+    if not module.max_attempts:
+        return None
+    return module.max_attempts + allowance_for(user, module).extra_attempts
+
+
+@dataclass(frozen=True)
 class QuizState:
     """What a fellow can do with a module's quiz right now."""
 
@@ -80,10 +128,25 @@ class QuizState:
     blocked_code: str = ""
     blocked_message: str = ""
     retry_at: datetime | None = None
+    # The quiz's limit plus accommodations; None means unlimited.
+    attempts_allowed: int | None = None
+    allowance: Allowance = Allowance()
 
     @property
     def attempts_used(self) -> int:
         return len(self.attempts)
+
+    @property
+    def attempts_left(self) -> int | None:
+        """Attempts the fellow may still start (an open one counts as used); None: no limit."""
+        if self.attempts_allowed is None:
+            return None
+        return max(0, self.attempts_allowed - self.attempts_used)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Out of attempts without a pass: only the course team can help."""
+        return self.blocked_code == "exhausted"
 
     @property
     def best_percent(self) -> Decimal | None:
@@ -125,31 +188,131 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
         close_if_overdue(attempt, now=now)
     open_attempt = next((a for a in attempts if a.is_open), None)
     passed = any(a.passed for a in attempts)
+    allowance = allowance_for(user, module)
+    allowed = module.max_attempts + allowance.extra_attempts if module.max_attempts else None
 
-    def blocked(code: str, message: str, retry_at: datetime | None = None) -> QuizState:
-        return QuizState(tuple(attempts), open_attempt, passed, False, code, message, retry_at)
+    def state(can_start: bool, code: str = "", message: str = "", retry_at=None) -> QuizState:
+        return QuizState(
+            tuple(attempts),
+            open_attempt,
+            passed,
+            can_start,
+            code,
+            message,
+            retry_at,
+            attempts_allowed=allowed,
+            allowance=allowance,
+        )
 
     if not module.has_quiz:
-        return blocked("no_quiz", "This module has no quiz.")
+        return state(False, "no_quiz", "This module has no quiz.")
     if passed:
-        return blocked("passed", "You have passed this quiz.")
+        return state(False, "passed", "You have passed this quiz.")
     if open_attempt:
-        return QuizState(tuple(attempts), open_attempt, passed, True)
-    if module.max_attempts and len(attempts) >= module.max_attempts:
-        return blocked(
+        return state(True)
+    if allowed and len(attempts) >= allowed:
+        note_stuck(user, module.pk, allowed, now=now)
+        return state(
+            False,
             "exhausted",
-            f"You have used all {module.max_attempts} attempts. Ask the course team for help.",
+            f"Attempts used up: you have used all {allowed} attempts and the course team"
+            " has been told. They can give you another attempt; you will see it here.",
         )
     last = attempts[-1] if attempts else None
-    if last and module.cooldown_minutes and _finish_time(last):
-        retry_at = _finish_time(last) + timedelta(minutes=module.cooldown_minutes)
+    finished = _finish_time(last) if last else None
+    waived = allowance.cooldown_reset_at is not None and finished is not None
+    if waived and finished <= allowance.cooldown_reset_at:
+        finished = None
+    if finished and module.cooldown_minutes:
+        retry_at = finished + timedelta(minutes=module.cooldown_minutes)
         if now < retry_at:
-            return blocked(
+            return state(
+                False,
                 "cooldown",
                 "Review the lesson sections below; your next attempt opens after a short wait.",
                 retry_at,
             )
-    return QuizState(tuple(attempts), None, passed, True)
+    return state(True)
+
+
+def note_stuck(user, module_id: int, attempts_allowed: int, *, now: datetime | None = None) -> bool:
+    """Record that `user` used all `attempts_allowed` attempts at the module's quiz and, the
+    first time for that allowance, e-mail the course team after commit. Returns True when
+    this call recorded it. One query when it was already recorded."""
+    if StuckNotice.objects.filter(
+        user=user, module_id=module_id, attempts_allowed=attempts_allowed
+    ).exists():
+        return False
+    try:
+        with transaction.atomic():
+            notice = StuckNotice.objects.create(
+                user=user,
+                module_id=module_id,
+                attempts_allowed=attempts_allowed,
+                stuck_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        return False  # another request recorded it a moment ago, and it tells the team
+    from courses.accommodations import enqueue_team_notice
+
+    transaction.on_commit(lambda: enqueue_team_notice(notice.pk))
+    return True
+
+
+def stuck_module_ids(
+    user, progresses: Iterable[gating.CourseProgress], *, now: datetime | None = None
+) -> frozenset[int]:
+    """Ids of the open, unpassed quiz modules in `progresses` (one per course) whose
+    attempts `user` has used up, accommodations counted. The course team is told about
+    any not yet recorded, as `quiz_state` does. One query however many courses, none when
+    no module is open."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    candidates = [
+        row.module.id
+        for progress in progresses
+        for row in progress.modules
+        if row.status == gating.Status.OPEN and row.module.has_quiz
+    ]
+    if not candidates:
+        return frozenset()
+    now = now or timezone.now()
+    mine = QuizAttempt.objects.filter(user=user, module=OuterRef("pk"))
+    used = mine.values("module").annotate(n=Count("pk")).values("n")
+    extra = (
+        Accommodation.objects.filter(user=user, module=OuterRef("pk"))
+        .values("module")
+        .annotate(n=Sum("extra_attempts"))
+        .values("n")
+    )
+    # An open attempt still inside its time (plus grace) means the fellow is not stuck.
+    still_open = mine.filter(state=QuizAttempt.State.IN_PROGRESS).filter(
+        Q(deadline__isnull=True) | Q(deadline__gte=now - LATE_GRACE)
+    )
+    rows = (
+        ModulePage.objects.filter(pk__in=candidates, max_attempts__isnull=False)
+        .annotate(
+            used=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)),
+            allowed=F("max_attempts")
+            + Coalesce(Subquery(extra, output_field=IntegerField()), Value(0)),
+        )
+        .filter(used__gte=F("allowed"))
+        .exclude(Exists(still_open))
+        .annotate(
+            recorded=Exists(
+                StuckNotice.objects.filter(
+                    user=user, module=OuterRef("pk"), attempts_allowed=OuterRef("allowed")
+                )
+            )
+        )
+        .values_list("pk", "allowed", "recorded")
+    )
+    stuck = set()
+    for module_id, allowed, recorded in rows:
+        stuck.add(module_id)
+        if not recorded:
+            note_stuck(user, module_id, allowed, now=now)
+    return frozenset(stuck)
 
 
 # --- Attempts -----------------------------------------------------------------------------
@@ -200,9 +363,8 @@ def start_attempt(
     )
     _resolve_images(layout)
     number = max((a.attempt_number for a in state.attempts), default=0) + 1
-    deadline = (
-        now + timedelta(minutes=module.time_limit_minutes) if module.time_limit_minutes else None
-    )
+    minutes = (module.time_limit_minutes or 0) + state.allowance.extra_minutes
+    deadline = now + timedelta(minutes=minutes) if module.time_limit_minutes else None
     try:
         with transaction.atomic():
             return QuizAttempt.objects.create(

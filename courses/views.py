@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from courses import gating, selectors, services
+from courses import gating, grading, selectors, services
 from courses import search as learning_search
 from courses.forms import QuizForm
 from courses.locked import locked_response
@@ -74,7 +74,8 @@ def unenrol(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(request.user, request=request)
-    return render(request, "courses/dashboard.html", {"rows": rows})
+    stuck = services.stuck_module_ids(request.user, [row.progress for row in rows])
+    return render(request, "courses/dashboard.html", {"rows": rows, "stuck_module_ids": stuck})
 
 
 # --- Quiz ---------------------------------------------------------------------------------
@@ -106,6 +107,7 @@ def _render_attempt(request, attempt, form, status=200):
             "form": form,
             "deadline": attempt.deadline,
             "grace": services.LATE_GRACE,
+            "attempts_allowed": services.attempts_allowed(request.user, attempt.module),
         },
         status=status,
     )
@@ -174,6 +176,11 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
     state = services.quiz_state(request.user, module)
     sections = selectors.lesson_sections(module)
+    # The policy is read from the quiz now, and the fellow's standing now: the review of
+    # an old attempt shows the answers once (and only once) the policy allows it.
+    reveal = grading.may_reveal_answers(
+        module.answer_reveal, passed=state.passed, out_of_attempts=state.is_stuck
+    )
     return render(
         request,
         "courses/quiz_result.html",
@@ -181,7 +188,10 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
             "attempt": attempt,
             "module": module,
             "module_url": module.get_url(request),
-            "reviews": selectors.review_attempt(attempt, section_titles=sections),
+            "reviews": selectors.review_attempt(
+                attempt, section_titles=sections, reveal_answers=reveal
+            ),
+            "answers_revealed": reveal,
             "review_sections": [
                 {"anchor": anchor, "title": sections.get(anchor, anchor)}
                 for anchor in (attempt.grade or {}).get("review_sections", [])

@@ -1,11 +1,14 @@
-"""Admin: read-only viewsets for enrolments, quiz attempts and completions."""
+"""Admin: read-only "Learning records" (enrolments, quiz attempts, completions, fellows out
+of attempts, accommodations), the "Grant accommodation" form and its audit-log action."""
 
+from django.urls import path
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from courses.models import CourseCompletion, Enrolment, QuizAttempt
+from courses import accommodations, admin_views
+from courses.models import Accommodation, CourseCompletion, Enrolment, QuizAttempt, StuckNotice
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -48,6 +51,7 @@ class EnrolmentViewSet(ReadOnlyViewSet):
 
 class QuizAttemptViewSet(ReadOnlyViewSet):
     model = QuizAttempt
+    index_view_class = admin_views.QuizAttemptIndexView
     name = "quiz-attempts"
     icon = "tasks"
     menu_label = "Quiz attempts"
@@ -77,16 +81,78 @@ class CourseCompletionViewSet(ReadOnlyViewSet):
     inspect_view_fields = ["user", "course", "completed_at", "module_scores"]
 
 
+class StuckNoticeViewSet(ReadOnlyViewSet):
+    model = StuckNotice
+    name = "out-of-attempts"
+    icon = "warning"
+    menu_label = "Out of attempts"
+    index_view_class = admin_views.StuckNoticeIndexView
+    list_display = ["user", "module", "attempts_allowed", "stuck_at", "notified_at", "resolved_at"]
+    list_filter = ["resolved_at"]
+    inspect_view_fields = [
+        "user",
+        "module",
+        "attempts_allowed",
+        "stuck_at",
+        "notified_at",
+        "resolved_at",
+    ]
+
+
+class AccommodationViewSet(ReadOnlyViewSet):
+    """Granted only through the "Grant accommodation" form, which validates and audits."""
+
+    model = Accommodation
+    name = "accommodations"
+    icon = "user"
+    menu_label = "Accommodations"
+    list_display = ["user", "module", "describe", "granted_by", "granted_at"]
+    inspect_view_fields = [
+        "user",
+        "module",
+        "extra_attempts",
+        "reset_cooldown",
+        "extra_minutes",
+        "reason",
+        "granted_by",
+        "granted_at",
+    ]
+
+
 class LearningViewSetGroup(ModelViewSetGroup):
     menu_label = "Learning records"
     menu_icon = "list-ul"
-    items = (EnrolmentViewSet, QuizAttemptViewSet, CourseCompletionViewSet)
+    items = (
+        EnrolmentViewSet,
+        QuizAttemptViewSet,
+        CourseCompletionViewSet,
+        StuckNoticeViewSet,
+        AccommodationViewSet,
+    )
 
 
-for _model in (Enrolment, QuizAttempt, CourseCompletion):
+for _model in (Enrolment, QuizAttempt, CourseCompletion, StuckNotice, Accommodation):
     register_permission_policy(_model, ReadOnlyPermissionPolicy(_model))
 
 
 @hooks.register("register_admin_viewset")
 def register_learning_viewsets():
     return LearningViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_accommodation_urls():
+    return [
+        path(
+            "courses/accommodations/grant/<int:user_id>/<int:module_id>/",
+            admin_views.GrantAccommodationView.as_view(),
+            name="courses_grant_accommodation",
+        )
+    ]
+
+
+@hooks.register("register_log_actions")
+def register_accommodation_log_actions(actions):
+    actions.register_action(
+        accommodations.LOG_ACTION, "Grant accommodation", "Accommodation granted to a fellow"
+    )

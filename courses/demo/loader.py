@@ -257,6 +257,9 @@ def _ensure_module(course: CoursePage, spec: ModuleSpec, pages: PageChanges) -> 
             "quiz_questions": spec.questions,
             "questions_per_attempt": spec.questions_per_attempt,
             "pass_mark_percent": spec.pass_mark_percent,
+            "max_attempts": spec.max_attempts,
+            "cooldown_minutes": spec.cooldown_minutes,
+            "answer_reveal": spec.answer_reveal,
         },
         pages,
     )

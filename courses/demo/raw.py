@@ -22,6 +22,11 @@ class ModuleSpec:
     questions: list[RawBlock]
     questions_per_attempt: int = 6
     pass_mark_percent: int = 80
+    # Few enough attempts, and a wait between them, that retaking is no substitute for
+    # the lesson; the right answers are shown once the fellow passes.
+    max_attempts: int = 3
+    cooldown_minutes: int = 15
+    answer_reveal: str = "after_passing"
 
 
 @dataclass(frozen=True)

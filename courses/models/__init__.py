@@ -1,4 +1,6 @@
-"""Course models: Wagtail pages in pages.py, learner progress records in progress.py."""
+"""Course models: Wagtail pages in pages.py, learner progress records in progress.py, and
+accommodations and out-of-attempts notices in accommodations.py."""
 
-from .pages import CourseIndexPage, CoursePage, ModulePage  # noqa: F401
+from .accommodations import Accommodation, StuckNotice  # noqa: F401
+from .pages import AnswerReveal, CourseIndexPage, CoursePage, ModulePage  # noqa: F401
 from .progress import CourseCompletion, Enrolment, ModulePass, QuizAttempt  # noqa: F401

@@ -105,16 +105,33 @@ class CoursePage(Page):
         from courses import gating
 
         context = super().get_context(request, *args, **kwargs)
+        from courses import services
+
         decision, inputs = gating.decide_course(request.user, self, request=request)
+        progress = gating.course_progress(inputs)
         context.update(
             course_decision=decision,
             gate=inputs,
-            progress=gating.course_progress(inputs),
+            progress=progress,
+            # The next step may be a quiz the fellow can no longer attempt: the page says
+            # so (and the course team is told) instead of offering "Continue".
+            stuck_module_ids=services.stuck_module_ids(request.user, [progress])
+            if inputs.is_enrolled
+            else frozenset(),
         )
         return context
 
     class Meta:
         verbose_name = "course"
+
+
+class AnswerReveal(models.TextChoices):
+    """When a fellow's result page names the right answers of the questions they missed."""
+
+    NEVER = "never", "Never"
+    AFTER_PASSING = "after_passing", "After the fellow passes"
+    AFTER_LAST_ATTEMPT = "after_last_attempt", "After the fellow's last attempt (or a pass)"
+    ALWAYS = "always", "Always, after every attempt"
 
 
 class ModulePage(Page):
@@ -159,6 +176,19 @@ class ModulePage(Page):
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_choices = models.BooleanField(default=True)
+    answer_reveal = models.CharField(
+        "show the right answers",
+        max_length=20,
+        choices=AnswerReveal.choices,
+        default=AnswerReveal.AFTER_PASSING,
+        help_text=(
+            "When a result page may name the right answer of a missed question. Whatever"
+            " you choose, fellows see their score, which questions they missed, each"
+            " explanation and the sections to review, so explanations must not give the"
+            " answer away. Showing answers before the last attempt lets fellows pass by"
+            " retaking rather than learning."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -178,6 +208,7 @@ class ModulePage(Page):
                 FieldPanel("questions_per_attempt"),
                 FieldPanel("shuffle_questions"),
                 FieldPanel("shuffle_choices"),
+                FieldPanel("answer_reveal"),
             ],
             heading="Quiz settings",
         ),

@@ -1,10 +1,11 @@
 """Erasing a fellow's account at their request, with the personal data kept about them.
 
 The account row goes, and with it (by cascade) enrolments, quiz attempts, module passes,
-completions, two-factor devices and backup codes. Their badges are withdrawn: revoked,
-with the name, the signed credential and the PDFs erased (certificates.issuing.issuance). What
-stays is an AccountErasure row with no personal data, and django-axes' login records for
-the address are deleted, and the admin's history of the account loses the name and address
+completions, accommodations, two-factor devices and backup codes. Their badges are
+withdrawn: revoked, with the name, the signed credential and the PDFs erased
+(certificates.issuing.issuance). What stays is an AccountErasure row with no personal
+data, and django-axes' login records for the address are deleted, and the admin's history
+of the account and of the accommodations granted to it loses the name, address and reason
 it was labelled with. All of it happens in one transaction, or none of it.
 """
 
@@ -54,7 +55,7 @@ def erase_account(user: User) -> AccountErasure:
 
     from certificates.issuing.issuance import IssuanceError, withdraw_badges_of
     from certificates.models import Badge
-    from courses.models import ModulePass
+    from courses.models import Accommodation, ModulePass
 
     try:
         with transaction.atomic():
@@ -73,6 +74,15 @@ def erase_account(user: User) -> AccountErasure:
             ModelLogEntry.objects.filter(
                 content_type=ContentType.objects.get_for_model(Badge),
                 object_id__in=[str(pk) for pk in badge_ids],
+            ).update(label=ERASED_LABEL, data={})
+            # And of the accommodations granted to them: the reason may be personal
+            # (health, family), and the rows themselves go with the account.
+            accommodation_ids = Accommodation.objects.filter(user=locked).values_list(
+                "pk", flat=True
+            )
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Accommodation),
+                object_id__in=[str(pk) for pk in accommodation_ids],
             ).update(label=ERASED_LABEL, data={})
             # A pass protects the attempt that earned it (grades are evidence), so the
             # cascade from the user cannot delete attempts before their passes.

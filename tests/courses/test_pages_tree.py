@@ -82,6 +82,8 @@ class AdminAuthoringTests(WagtailPageTestCase):
                     "quiz_questions": streamfield([]),
                     "pass_mark_percent": 80,
                     "cooldown_minutes": 0,
+                    # The quiz tab's answer-reveal choice (courses 0004) is a required field.
+                    "answer_reveal": "after_passing",
                     "shuffle_questions": "on",
                     "shuffle_choices": "on",
                 }
@@ -129,6 +131,7 @@ class AdminAuthoringTests(WagtailPageTestCase):
                     "quiz_questions": streamfield([]),
                     "pass_mark_percent": 80,
                     "cooldown_minutes": 0,
+                    "answer_reveal": "after_passing",
                 }
             ),
         )

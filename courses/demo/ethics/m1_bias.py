@@ -109,8 +109,8 @@ QUESTIONS = [
         "Label this comment using the set Offensive / Not offensive.",
         "Bro you're a beast on that bass line, no cap, y'all killed it.",
         [("Not offensive", True), ("Offensive", False)],
-        explanation="In context these idioms are praise. Labeling unfamiliar slang as"
-        " hostile is how dialect bias gets into toxicity data.",
+        explanation="Read the comment again with the lesson on dialect in mind, and ask what in "
+        "it is actually aimed at someone.",
         review="dialect-and-toxicity",
     ),
     preference(
@@ -134,8 +134,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A reasons from job-relevant facts. B's 'culture fit' has no basis in"
-        " the information given and reflects an assumption about the applicants' names.",
+        explanation="Compare what each response assumes about the user, and check it against the "
+        "lesson's self-checks.",
         review="checking-yourself",
     ),
     single_choice(
@@ -147,8 +147,8 @@ QUESTIONS = [
             ("Rate it lower to be safe", False),
             ("Check how long the response is", False),
         ],
-        explanation="If swapping the group changes your label while nothing relevant"
-        " changed, the label is tracking the group.",
+        explanation="Think about a check that changes only the detail you suspect, and keeps "
+        "everything else the same.",
         review="checking-yourself",
     ),
     multiple_select(
@@ -160,7 +160,8 @@ QUESTIONS = [
             ("Each trainer's unexamined defaults", True),
             ("Using a spell-checker on your rationale", False),
         ],
-        explanation="Labelers, sampling, framing and defaults are the main routes.",
+        explanation="Follow a dataset from hiring labelers to writing guidelines, and ask at "
+        "which points a skew can creep in.",
         review="where-bias-enters",
         partial=True,
     ),
@@ -168,16 +169,16 @@ QUESTIONS = [
         "Research has found that some offensive-language datasets labeled African American"
         " English as offensive more often than other varieties of English.",
         True,
-        explanation="Published research in 2019 documented this, and showed models trained on"
-        " those datasets inherited the pattern.",
+        explanation="Recall the 2019 research the lesson cites on offensive-language datasets and"
+        " the dialects they were labeled in.",
         review="dialect-and-toxicity",
     ),
     true_false(
         "If you think a guideline builds in a bias, the right thing is to ignore it and"
         " label as you see fit.",
         False,
-        explanation="Flag it with an example and a suggested fix; follow it until it changes,"
-        " so your labels stay consistent with other trainers'.",
+        explanation="Think about what happens to a dataset when trainers each decide privately "
+        "which guidelines to follow, and the lesson's advice on raising concerns.",
         review="raising-concerns",
     ),
     single_choice(
@@ -189,16 +190,16 @@ QUESTIONS = [
             ("Answer for the United States, the largest market", False),
             ("Refuse, because it is legal advice", False),
         ],
-        explanation="Assuming your own country is a default that becomes the model's."
-        " State the assumption or ask.",
+        explanation="Ask what the answer depends on that the prompt does not say, and what a good"
+        " response does about a missing detail like that.",
         review="defaults-and-assumptions",
     ),
     short_text(
         "Name the simple self-check from the lesson: you imagine the same text naming a"
         " different nationality, gender or dialect. (Two words, e.g. 'X the Y'.)",
         ["swap the group", "swap group", "swapping the group", "group swap", "swap test"],
-        explanation="'Swap the group': if your label would change and nothing relevant did,"
-        " you are labeling the group.",
+        explanation="The lesson names a quick self-check in three words: you change one thing in "
+        "the text and see whether your label follows it.",
         review="checking-yourself",
     ),
 ]

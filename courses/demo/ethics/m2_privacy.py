@@ -103,8 +103,8 @@ QUESTIONS = [
             ("Ordinary personal data", False),
             ("No personal data", False),
         ],
-        explanation="A named, aged patient at a named clinic with health information: health"
-        " data is a special category.",
+        explanation="Look at what the text reveals about the person, and check it against the "
+        "lesson's categories of personal data.",
         review="what-counts-as-personal-data",
     ),
     preference(
@@ -125,8 +125,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="Draft A is just as realistic with invented details. B puts a real named"
-        " person and address into training data.",
+        explanation="Ask whether each draft could be written without involving a real, "
+        "identifiable person.",
         review="never-bring-real-people",
     ),
     single_choice(
@@ -141,8 +141,8 @@ QUESTIONS = [
             ("Copy it to your notes as an example for future prompts", False),
             ("Ignore it; it was the user's choice to paste it", False),
         ],
-        explanation="Treat it as real: don't copy, search or reuse; flag it so the project"
-        " can remove it.",
+        explanation="Think about where the data should stay, what the guidelines let you do with "
+        "it, and who needs to know it is there.",
         review="data-in-tasks",
     ),
     multiple_select(
@@ -155,32 +155,32 @@ QUESTIONS = [
             ("An office telephone number", False),
             ("Favourite programming language", False),
         ],
-        explanation="Health, religion and union membership are special categories. A work"
-        " phone number or a favourite language, when linked to a person, is ordinary"
-        " personal data.",
+        explanation="The lesson lists the special categories the GDPR names. Check each option "
+        "against that list.",
         review="what-counts-as-personal-data",
         partial=True,
     ),
     true_false(
         "Removing a person's name always makes a text anonymous.",
         False,
-        explanation="A combination of job title, place and age can still identify someone.",
+        explanation="Think about what else in a text can point to one person once the name is "
+        "gone.",
         review="redaction",
     ),
     true_false(
         "If you realise you submitted a real patient's details in a task, you should report"
         " it promptly through the project's channel rather than quietly editing it.",
         True,
-        explanation="Organisations often have legal deadlines to act on a breach; prompt,"
-        " complete reports let them.",
+        explanation="Think about who can limit the harm once real data is exposed, and how much "
+        "time they have to act.",
         review="reporting-exposure",
     ),
     short_text(
         "When redacting, what should you put in place of a person's name so the text still"
         " makes sense? (Give the kind of thing, e.g. one word.)",
         ["placeholder", "a placeholder", "placeholders", "[NAME]", "[NAME_1]", "a token"],
-        explanation="Consistent placeholders such as [NAME_1] keep the text readable while"
-        " removing the identifier.",
+        explanation="The text still has to read naturally after redaction. What does the lesson "
+        "say to put where the name was?",
         review="redaction",
     ),
     single_choice(
@@ -192,8 +192,8 @@ QUESTIONS = [
             ("Use a real case, but only from a patient who has died", False),
             ("Ask a patient for verbal permission in the corridor", False),
         ],
-        explanation="Composite, invented cases keep the realism without anyone's record."
-        " Real cases were shared for care, not for training models.",
+        explanation="Ask which approach keeps the prompt realistic and hard without bringing a "
+        "real patient into training data.",
         review="never-bring-real-people",
     ),
 ]

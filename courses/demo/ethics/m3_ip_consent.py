@@ -107,8 +107,8 @@ QUESTIONS = [
             ("Acceptable: public domain", False),
             ("Acceptable: short quotation for discussion", False),
         ],
-        explanation="It was shared in confidence for feedback; using it in a commercial"
-        " dataset needs the author's consent, and could leak an unpublished result.",
+        explanation="Ask where this material came from, who owns it, and whether they agreed to "
+        "this use.",
         review="confidential-material",
     ),
     preference(
@@ -130,8 +130,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="Reproducing a whole protected work is what projects ask the model to"
-        " decline; A declines that part and still helps.",
+        explanation="Compare how each response uses other people's words with what the lesson "
+        "says about quoting and originality.",
         review="whose-words",
     ),
     single_choice(
@@ -142,8 +142,8 @@ QUESTIONS = [
             ("A question from last year's exam at your university", False),
             ("A worked solution from a paid online course", False),
         ],
-        explanation="Facts and methods are not owned; specific texts are. Changing the"
-        " numbers in someone else's problem is still copying it.",
+        explanation="Think about the difference between knowledge anyone may use and a particular"
+        " author's text.",
         review="whose-words",
     ),
     multiple_select(
@@ -154,8 +154,8 @@ QUESTIONS = [
             ("Which tools and sources you may use", True),
             ("The client's share price", False),
         ],
-        explanation="Ownership, confidentiality and permitted tools decide most of the"
-        " questions in this module.",
+        explanation="Re-read the lesson's section on contracts: it names three things to check "
+        "before you start.",
         review="your-contract",
         partial=True,
     ),
@@ -163,22 +163,24 @@ QUESTIONS = [
         "Students agreed to their essays being read for marking, so using the essays as"
         " training-task material is covered by that consent.",
         False,
-        explanation="Consent for one purpose does not carry over to another.",
+        explanation="Think about what the students agreed to, and whether agreement to one use "
+        "carries over to another.",
         review="consent-of-others",
     ),
     true_false(
         "Posting a screenshot of an interesting task in a public study group is fine if"
         " you hide your own name.",
         False,
-        explanation="Task content is usually confidential whoever posts it.",
+        explanation="Ask who owns a task's content, and whether removing your own name changes "
+        "that.",
         review="confidential-material",
     ),
     short_text(
         "Fill the gap: facts, methods and ideas are not owned, but specific ____ of them"
         " usually are. (One word.)",
         ["expressions", "expression", "texts", "wordings", "wording"],
-        explanation="Copyright protects the expression (the text, score or drawing), not the"
-        " underlying idea or method.",
+        explanation="Recall what copyright protects, according to the lesson, as opposed to "
+        "facts, methods and ideas.",
         review="whose-words",
     ),
     single_choice(
@@ -190,8 +192,8 @@ QUESTIONS = [
             ("Use it but do not mention where it came from", False),
             ("Use half of it", False),
         ],
-        explanation="Being online does not make something free to use. If you cannot answer"
-        " the three questions, don't use it.",
+        explanation="Think about the lesson's advice for when you cannot establish that you may "
+        "use something.",
         review="when-unsure",
     ),
 ]

@@ -100,8 +100,8 @@ QUESTIONS = [
         " 10 hours. How many dollars are you owed? Give a number.",
         100,
         0.5,
-        explanation="2.5 unpaid hours x $40 = $100. Raise it in writing with your log, the"
-        " dates and task ids.",
+        explanation="Subtract the hours paid from the hours logged and multiply by the hourly "
+        "rate.",
         review="honest-hours",
     ),
     label_item(
@@ -113,8 +113,8 @@ QUESTIONS = [
             ("Allowed: ordinary tool use", False),
             ("Allowed because it was edited", False),
         ],
-        explanation="The rationale is part of the task. Editing model output does not make it"
-        " your own judgement.",
+        explanation="Compare the method the trainer describes with the project's tool policy: "
+        "which tools does it allow, and which did the trainer use?",
         review="what-counts-as-ai-help",
     ),
     preference(
@@ -138,8 +138,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A corrects the false premise with real, checkable facts. B invents a"
-        " source and a result: a fabrication, however helpful it looks.",
+        explanation="Ask which response is honest about what it does not know, and which would "
+        "mislead a user who trusted it.",
         review="honest-uncertainty",
     ),
     single_choice(
@@ -150,8 +150,8 @@ QUESTIONS = [
             ("It makes the task take longer", False),
             ("It doesn't; only the rules are broken", False),
         ],
-        explanation="Model-written data repeats the model's own errors; repeated training on"
-        " it degrades models (model collapse).",
+        explanation="Think about what happens to a model trained, generation after generation, on"
+        " text models wrote.",
         review="why-human-work",
     ),
     multiple_select(
@@ -163,8 +163,8 @@ QUESTIONS = [
             ("A chatbot to rank two responses", False),
             ("An AI translation tool to rewrite your answer", False),
         ],
-        explanation="Ordinary tools are fine; generative AI producing or rewriting the"
-        " content is not, unless the project allows it.",
+        explanation="Ask which of these tools produce any part of the work for you, and which "
+        "only check or correct what you did.",
         review="what-counts-as-ai-help",
         partial=True,
     ),
@@ -172,15 +172,16 @@ QUESTIONS = [
         "It is acceptable to round your weekly hours up a little to cover time you may"
         " have forgotten to log.",
         False,
-        explanation="Log only time actually worked, as you work. Accurate records are also"
-        " what let you claim unpaid hours.",
+        explanation="Think about what a log is for, and whether an estimate of forgotten time is "
+        "still a record of work done.",
         review="honest-hours",
     ),
     true_false(
         "Sharing answers with other trainers to raise everyone's agreement score makes the"
         " data worse.",
         True,
-        explanation="Agreement is only meaningful when judgements are independent.",
+        explanation="Ask what an agreement score measures, and what it stops measuring when "
+        "trainers compare answers first.",
         review="gaming-metrics",
     ),
     single_choice(
@@ -191,8 +192,8 @@ QUESTIONS = [
             ("Post the task contents publicly to get attention", False),
             ("Log extra hours next week to make up the difference", False),
         ],
-        explanation="A written, evidenced claim is the strongest. Never break confidentiality"
-        " or falsify hours in response.",
+        explanation="Think about what makes a payment claim easy to check and hard to dismiss, "
+        "and what you keep in case it is.",
         review="honest-hours",
     ),
 ]

@@ -113,8 +113,8 @@ QUESTIONS = [
             ("Other harmful content", False),
             ("Not harmful", False),
         ],
-        explanation="Giving possessions away and writing goodbye letters are recognised"
-        " warning signs of suicide risk.",
+        explanation="Read the message as a safety project would, and check the label set for the "
+        "case that needs more than a label.",
         review="limiting-exposure",
     ),
     preference(
@@ -137,8 +137,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A withholds harmful information, responds with care and points to"
-        " urgent help. B gives dangerous information to a person at risk.",
+        explanation="Ask which response would help someone in distress, and which puts them at "
+        "more risk.",
         review="why-harmful-content",
     ),
     single_choice(
@@ -150,7 +150,8 @@ QUESTIONS = [
             ("Copy it to your notes to ask about later", False),
             ("Skip the label but read on", False),
         ],
-        explanation="Read only what the label needs; extra reading adds exposure, not accuracy.",
+        explanation="Think about what the task needs from you once you can label the item, and "
+        "what more reading would cost you.",
         review="limiting-exposure",
     ),
     multiple_select(
@@ -162,8 +163,8 @@ QUESTIONS = [
             ("Drinking more than usual", True),
             ("Finishing tasks faster than last month", False),
         ],
-        explanation="Intrusion, sleep problems, numbness or hyper-alertness and increased"
-        " drinking are common signs. Speed says nothing either way.",
+        explanation="The lesson lists signs of vicarious trauma. Check each option against that "
+        "list.",
         review="warning-signs",
         partial=True,
     ),
@@ -171,23 +172,23 @@ QUESTIONS = [
         "If you encounter sexual material involving children in a task, you should take a"
         " screenshot as evidence before reporting it.",
         False,
-        explanation="Never copy, download or screenshot it: stop and report through the"
-        " programme's channel.",
+        explanation="Think about what copying or keeping such material means legally, and the "
+        "lesson's section on illegal content.",
         review="illegal-content",
     ),
     true_false(
         "A well-run programme lets you decline or leave a harmful-content project without penalty.",
         True,
-        explanation="Advance warning, the right to opt out, hour limits and support are the"
-        " baseline to expect and to ask for.",
+        explanation="Think about what the lesson says a well-run programme owes the people on a "
+        "harmful-content project.",
         review="before-you-start",
     ),
     short_text(
         "What is the first thing to do if you encounter content that is illegal to possess,"
         " such as child sexual abuse material? (One word.)",
         ["stop", "stop.", "stop working", "stop reading"],
-        explanation="Stop, then report through the programme's channel; do not copy or"
-        " investigate.",
+        explanation="The lesson's section on illegal content starts with one action, before any "
+        "report. Recall it.",
         review="illegal-content",
     ),
     single_choice(
@@ -198,8 +199,8 @@ QUESTIONS = [
             ("Work later at night when you can't sleep anyway", False),
             ("Describe the task content in detail to a friend", False),
         ],
-        explanation="Sleep problems are a warning sign. Stepping back and getting support"
-        " early works better than pushing through.",
+        explanation="Think about the warning signs the lesson lists, and the support a programme "
+        "should offer.",
         review="getting-support",
     ),
     single_choice(
@@ -211,7 +212,8 @@ QUESTIONS = [
             ("Decline all projects from this programme", False),
             ("Accept and find out as you go", False),
         ],
-        explanation="You have a right to know what a project involves before you start.",
+        explanation="Think about what you need to know before you can decide, and how to ask for "
+        "it so there is a record.",
         review="before-you-start",
     ),
 ]

@@ -125,8 +125,9 @@ QUESTIONS = [
             ("Pre-training on web text", False),
             ("Prompt engineering for a customer", False),
         ],
-        explanation="Comparing model outputs produces preference data, the raw material of"
-        " RLHF. SFT would ask you to write the ideal answer yourself.",
+        explanation="Ask what the trainer produces in this task: a response of their own, or a "
+        "judgement between responses the model wrote. The two families of training "
+        "work differ exactly there.",
         review="two-kinds-of-work",
     ),
     single_choice(
@@ -137,8 +138,8 @@ QUESTIONS = [
             ("Web pages ranked by popularity", False),
             ("The trainer's hourly rate", False),
         ],
-        explanation="Comparisons and ratings from people train a reward model that predicts"
-        " human preference; the language model is then tuned to score well on it.",
+        explanation="Think about where the reward model's training signal comes from in the "
+        "lesson's description of RLHF, and who supplies it.",
         review="two-kinds-of-work",
     ),
     multiple_select(
@@ -150,8 +151,9 @@ QUESTIONS = [
             ("Reading reviewer feedback and adjusting", True),
             ("Pasting the task into another chatbot to get a head start", False),
         ],
-        explanation="Guidelines, rationale, honest time and feedback are the job. Using"
-        " another AI to do the task defeats its purpose and usually breaks the contract.",
+        explanation="Picture a task from start to finish as the lesson describes it. Each step "
+        "either serves the lab's purpose or undermines it; weigh each option against "
+        "that.",
         review="how-a-task-flows",
         partial=True,
     ),
@@ -159,23 +161,24 @@ QUESTIONS = [
         "A response that is fluent, well formatted and confident can be assumed correct"
         " unless something looks obviously wrong.",
         False,
-        explanation="Models now mostly make subtle errors. Fluency is not evidence of"
-        " correctness; an expert trainer checks the substance.",
+        explanation="Consider what kind of mistakes current models usually make, and whether "
+        "polish and confidence tell you anything about them.",
         review="why-experts",
     ),
     true_false(
         "Keeping your own record of hours worked and tasks submitted is a sensible habit"
         " for a contractor, even when the platform tracks time too.",
         True,
-        explanation="An independent record lets you spot and contest a short payment.",
+        explanation="Think about how a contractor would notice, and prove, that a payment does "
+        "not match the work done.",
         review="how-a-task-flows",
     ),
     short_text(
         "What is the short name, commonly used by labs, for the training stage in which a"
         " model learns from written demonstrations (prompt plus ideal answer)?",
         ["SFT", "supervised fine-tuning", "supervised finetuning", "supervised fine tuning"],
-        explanation="Supervised fine-tuning (SFT): the model is trained to reproduce expert"
-        " demonstrations.",
+        explanation="The lesson names the two families of training work and gives each a short "
+        "form. Which one is about the model copying written examples?",
         review="two-kinds-of-work",
     ),
     preference(
@@ -198,8 +201,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A is correct and pitched at the student. B is confidently wrong:"
-        " binary floating point behaves this way in every version and in most languages.",
+        explanation="Check each response's claim against what you know about binary floating "
+        "point, and ask which one a first-year student could act on safely.",
         review="how-a-task-flows",
     ),
     label_item(
@@ -213,8 +216,8 @@ QUESTIONS = [
             ("Rating a single response on a scale", False),
             ("Content moderation", False),
         ],
-        explanation="You write both the prompt and the ideal response: that is an SFT"
-        " demonstration.",
+        explanation="Ask who writes what in this task: is the trainer comparing, rating, "
+        "moderating, or producing the prompt and the ideal answer themselves?",
         review="two-kinds-of-work",
     ),
     single_choice(
@@ -225,16 +228,16 @@ QUESTIONS = [
             ("General annotators are not allowed to use labeling platforms", False),
             ("Experts' names are published with the model", False),
         ],
-        explanation="The value of expert feedback is catching the mistakes a non-specialist"
-        " would accept as plausible.",
+        explanation="Think about what a specialist notices that a generalist would accept as "
+        "plausible, and why that matters for models today.",
         review="why-experts",
     ),
     true_false(
         "It is certain that training models with expert feedback will make those experts'"
         " jobs disappear within a few years.",
         False,
-        explanation="Nobody knows that. Models do get better at routine parts of expert work;"
-        " judgement, responsibility and unwritten knowledge have not been replaced so far.",
+        explanation="Notice how strong the claim is. The lesson's section on replacing experts "
+        "separates what is known from what is guessed.",
         review="replacing-experts",
     ),
 ]

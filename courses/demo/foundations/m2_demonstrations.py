@@ -121,8 +121,8 @@ QUESTIONS = [
             ("Delete the derivation and keep the answer", False),
             ("Add a note that the derivation may be wrong", False),
         ],
-        explanation="The model imitates everything in a demonstration, including the steps."
-        " A lucky error teaches reaching answers by coincidence.",
+        explanation="Ask what the model learns from a demonstration: only the final line, or "
+        "every step that leads to it?",
         review="what-a-demonstration-is",
     ),
     multiple_select(
@@ -134,8 +134,8 @@ QUESTIONS = [
             ("A restatement of the question before answering", False),
             ("A citation you remember but have not checked", False),
         ],
-        explanation="Units, stated assumptions and a plain final answer make the reasoning"
-        " checkable. Restating the question pads; unchecked citations risk fabrication.",
+        explanation="Imagine a reader checking your working step by step. Which elements let them"
+        " follow and verify it, and which would only look like effort?",
         review="showing-the-reasoning",
         partial=True,
     ),
@@ -143,24 +143,24 @@ QUESTIONS = [
         "If a user's question rests on a false premise, a good demonstration answers as if"
         " the premise were true, to be as helpful as possible.",
         False,
-        explanation="Good responses correct a false premise politely, then help with what"
-        " the user actually needs.",
+        explanation="Re-read what the lesson says a good response does when the user's question "
+        "contains a mistake, and what happens when a model learns to play along.",
         review="anatomy-of-a-good-response",
     ),
     true_false(
         "A demonstration that invents a plausible-looking reference can teach the model to"
         " invent references.",
         True,
-        explanation="The model learns the form of what you write; fabricated citations are"
-        " a known failure that training data must not reinforce.",
+        explanation="Think about what a model imitates from its training data: the facts only, or"
+        " also the form of what it is shown?",
         review="checking-your-work",
     ),
     short_text(
         "The prompt says 'Answer in under 100 words'. Your draft is 140 words and"
         " excellent. Name the quality from the lesson that the draft fails (one word).",
         ["responsive", "responsiveness", "instruction following", "instruction-following"],
-        explanation="Following explicit instructions such as length is part of being"
-        " responsive, however good the content is.",
+        explanation="The lesson lists the qualities a good response must have. Which of them "
+        "covers doing what the prompt explicitly asked, however good the content?",
         review="anatomy-of-a-good-response",
     ),
     preference(
@@ -182,8 +182,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A is correct and shows checkable steps. B pads, never uses the mole"
-        " ratio, and gets 72 g, double the true amount.",
+        explanation="Work through each response's arithmetic yourself, including the mole ratio, "
+        "and ask which one a learner could check line by line.",
         review="showing-the-reasoning",
     ),
     label_item(
@@ -199,8 +199,8 @@ QUESTIONS = [
             ("Unsafe content", False),
             ("No problem", False),
         ],
-        explanation="The content is broadly accurate, but the prompt asked for plain English"
-        " for a non-lawyer, and the response is full of jargon.",
+        explanation="Compare the response with the person the prompt describes: their level, "
+        "their needs, their words.",
         review="common-mistakes",
     ),
     single_choice(
@@ -215,8 +215,8 @@ QUESTIONS = [
             ("Keep it; reviewers will catch it if it is wrong", False),
             ("Round it so it looks less precise", False),
         ],
-        explanation="Exact details are where models fail most, so your demonstration must"
-        " get them right or avoid depending on them.",
+        explanation="Think about what a demonstration teaches if it contains a figure you have "
+        "not verified, and what options you have besides guessing.",
         review="checking-your-work",
     ),
     single_choice(
@@ -227,8 +227,8 @@ QUESTIONS = [
             ("Correcting a false premise", False),
             ("Ending with a plain final answer", False),
         ],
-        explanation="Copied answers are someone else's work and may be protected; the"
-        " project pays for your own.",
+        explanation="Ask which of these would put someone else's work, or an unchecked answer, "
+        "into training data.",
         review="common-mistakes",
     ),
 ]

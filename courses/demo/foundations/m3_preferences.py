@@ -113,8 +113,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="Correctness beats length and detail: the piece is in 5/4. B's context"
-        " is accurate but it gets the one fact asked for wrong.",
+        explanation="Set length and tone aside, and check what each response actually claims. "
+        "What decides a comparison when one is longer or friendlier?",
         review="traps-length-and-tone",
     ),
     preference(
@@ -138,8 +138,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="Button batteries are a recognised emergency. B's generic advice about"
-        " swallowed objects could cause serious harm, so harm decides the comparison.",
+        explanation="Check each response against the ranking criteria in the lesson, in their "
+        "order of importance.",
         review="ranking-criteria",
     ),
     single_choice(
@@ -151,7 +151,8 @@ QUESTIONS = [
             ("A tie: each has one weakness", False),
             ("B, with a note about the error", False),
         ],
-        explanation="Clarity and style break ties; they never overturn correctness.",
+        explanation="Ask which of the ranking criteria comes first in the lesson, and whether "
+        "formatting can make up for a failure on it.",
         review="ranking-criteria",
     ),
     multiple_select(
@@ -162,8 +163,8 @@ QUESTIONS = [
             ("Rich formatting making thin answers look thorough", True),
             ("Raters checking claims before judging presentation", False),
         ],
-        explanation="Length, confident tone and heavy formatting are classic biases. Checking"
-        " the substance first is the remedy.",
+        explanation="Think about the habits of human raters that the lesson warns about, and what"
+        " a model learns when it is rewarded for them.",
         review="traps-length-and-tone",
         partial=True,
     ),
@@ -171,16 +172,16 @@ QUESTIONS = [
         "With direct preference optimisation, trainers' comparisons are used to tune the"
         " language model without training a separate reward model.",
         True,
-        explanation="DPO tunes the model on preference pairs directly; classic RLHF trains a"
-        " reward model first.",
+        explanation="The lesson contrasts two ways preferences train a model. Which one needs a "
+        "separate network, and which does not?",
         review="how-preferences-train",
     ),
     true_false(
         "When two responses are equally good, picking one at random is fine if the task"
         " has no tie option, and acceptable even if it has one, to save time.",
         False,
-        explanation="Use the tie option when there is one. Random picks add noise that the"
-        " model then learns from.",
+        explanation="Think about what a random choice puts into the data, and what the lesson "
+        "says to do when two responses are equally good.",
         review="ties-and-both-bad",
     ),
     label_item(
@@ -192,16 +193,16 @@ QUESTIONS = [
             ("Reveals which model wrote which response", False),
             ("Unsafe", False),
         ],
-        explanation="A rationale must name the decisive difference and where it is, so a"
-        " reviewer can verify it. Personal liking is not a reason.",
+        explanation="Ask whether another trainer could check this rationale: does it name a "
+        "concrete difference between the responses?",
         review="writing-a-rationale",
     ),
     short_text(
         "In classic RLHF, what is the separate network called that learns to predict which"
         " responses people prefer? (two words)",
         ["reward model", "a reward model", "the reward model", "RM"],
-        explanation="The reward model is trained on human comparisons; the language model is"
-        " then tuned to score well on it.",
+        explanation="The lesson's section on how preferences train a model names the network that"
+        " learns to score responses. Recall its two-word name.",
         review="how-preferences-train",
     ),
     single_choice(
@@ -214,8 +215,8 @@ QUESTIONS = [
             ("Skip the rationale because neither is good", False),
             ("Choose at random", False),
         ],
-        explanation="Choose the less harmful flaw and document both: those notes guide what"
-        " is trained next.",
+        explanation="When both responses are flawed, ask which flaw is more harmful, and what the"
+        " rationale should record for the project.",
         review="ties-and-both-bad",
     ),
 ]

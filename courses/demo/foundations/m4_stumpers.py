@@ -108,8 +108,7 @@ QUESTIONS = [
             ("Underspecified: missing conditions", False),
             ("Time-sensitive", False),
         ],
-        explanation="'Definitive' is a matter of taste; experts disagree, so there is no"
-        " gold answer.",
+        explanation="Ask whether two careful experts would agree on one answer to this prompt.",
         review="one-correct-answer",
     ),
     label_item(
@@ -121,8 +120,7 @@ QUESTIONS = [
             ("No single correct answer: subjective", False),
             ("Obscure trivia", False),
         ],
-        explanation="The answer depends on the jurisdiction (and often on the kind of"
-        " contract). Name them and the question has one answer.",
+        explanation="Ask what a solver would need to know that the prompt does not say.",
         review="one-correct-answer",
     ),
     preference(
@@ -143,8 +141,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="Decay is exponential: (1/2)^(t/T) = (1/2)^4 = 1/16. B treats it as"
-        " linear, a classic conceptual error a stumper is designed to expose.",
+        explanation="Solve the problem yourself before reading the responses, then look for the "
+        "step where one of them goes wrong.",
         review="verifying-the-answer",
     ),
     short_number(
@@ -152,8 +150,8 @@ QUESTIONS = [
         " Give a decimal number.",
         0.0625,
         0.001,
-        explanation="Four half-lives: (1/2)^4 = 0.0625. Checking your own answer this way"
-        " is part of writing a stumper.",
+        explanation="Count how many half-lives fit into the time given, and what fraction remains"
+        " after each one.",
         review="verifying-the-answer",
     ),
     single_choice(
@@ -165,7 +163,8 @@ QUESTIONS = [
             ("Change your answer key to match the model", False),
             ("Add a second accepted answer and submit", False),
         ],
-        explanation="The prompt is ambiguous. Fix the prompt, not the answer key.",
+        explanation="Think about what the model's answer reveals about your prompt, and what a "
+        "stumper needs before its answer can be checked.",
         review="verifying-the-answer",
     ),
     multiple_select(
@@ -177,8 +176,8 @@ QUESTIONS = [
             ("A misleading typo in the question", False),
             ("The middle name of a minor historical figure", False),
         ],
-        explanation="Difficulty should come from the subject. Traps in wording and trivia"
-        " test reading or memory, not expertise.",
+        explanation="Ask where each source of difficulty comes from: the subject itself, or the "
+        "way the question is worded.",
         review="hard-not-tricky",
         partial=True,
     ),
@@ -186,16 +185,16 @@ QUESTIONS = [
         "If the model fails a stumper only because the question contains a misleading"
         " typo, that is a useful result for the lab.",
         False,
-        explanation="Difficulty should come from the subject. A failure caused by a trap in"
-        " the wording tells the lab nothing about the model's expertise.",
+        explanation="Think about what a lab learns from a failure, and whether this kind of "
+        "failure says anything about the model's expertise.",
         review="hard-not-tricky",
     ),
     true_false(
         "Lightly rewording a problem from a well-known textbook is a good way to write a"
         " stumper quickly.",
         False,
-        explanation="It may infringe copyright, and the model has probably seen the original,"
-        " so a right answer may be memory rather than reasoning.",
+        explanation="Think about what the model has probably already seen, and what else could be"
+        " wrong with reusing published material.",
         review="verifying-the-answer",
     ),
     short_text(
@@ -203,7 +202,8 @@ QUESTIONS = [
         " temperature, name one condition that must be fixed for a single correct"
         " answer.",
         ["pressure", "the pressure", "gas pressure"],
-        explanation="Volume depends on both temperature and pressure (V = nRT/P).",
+        explanation="Recall the ideal gas law and which quantities, besides temperature, fix the "
+        "volume of a mole of gas.",
         review="one-correct-answer",
     ),
 ]

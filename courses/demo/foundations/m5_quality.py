@@ -117,8 +117,8 @@ QUESTIONS = [
         " is their percent agreement? Give a number (e.g. 75).",
         90,
         0.5,
-        explanation="45 / 50 = 0.9, that is 90% agreement. Chance-corrected measures such as"
-        " Cohen's kappa would be lower.",
+        explanation="Percent agreement is the share of items on which the two trainers gave the "
+        "same label. Work it out from the numbers given.",
         review="gold-and-agreement",
     ),
     label_item(
@@ -132,8 +132,8 @@ QUESTIONS = [
             ("Negative", False),
             ("Not a review", False),
         ],
-        explanation="Clear praise and a clear complaint about the product: Mixed, by the"
-        " written definition.",
+        explanation="Read the definitions in the label set carefully, then check which parts of "
+        "the review match each one.",
         review="edge-cases",
     ),
     preference(
@@ -157,8 +157,8 @@ QUESTIONS = [
                 False,
             ),
         ],
-        explanation="A applies the stated principle, explains it, and raises the gap so it"
-        " becomes a shared rule. B invents a stricter rule of their own.",
+        explanation="Ask which note would help the project improve its guidelines: think about "
+        "evidence, a concrete example and a suggested change.",
         review="edge-cases",
     ),
     single_choice(
@@ -169,7 +169,8 @@ QUESTIONS = [
             ("Tasks marked with a star that you must do first", False),
             ("Examples in the guidelines", False),
         ],
-        explanation="Gold items are mixed in unmarked; treat every task as if it were gold.",
+        explanation="Re-read how the lesson describes gold items: whether you can see them, and "
+        "what they are for.",
         review="gold-and-agreement",
     ),
     single_choice(
@@ -180,8 +181,8 @@ QUESTIONS = [
             ("Skip every similar item from now on", False),
             ("Message other trainers to agree on a common answer privately", False),
         ],
-        explanation="Honest labels plus evidence improve the gold set; copying a wrong gold"
-        " answer spreads the error.",
+        explanation="Think about what helps the project most: silently following a key you doubt,"
+        " overriding it, or giving them what they need to check it.",
         review="flagging-problems",
     ),
     multiple_select(
@@ -192,7 +193,8 @@ QUESTIONS = [
             ("The prompt has no single correct answer but the task assumes one", True),
             ("The task is tedious", False),
         ],
-        explanation="Flags are for errors, risks and tasks that cannot be done as written.",
+        explanation="Think about what a flag is for in the lesson: problems the project needs to "
+        "know about, rather than tasks you would rather skip.",
         review="flagging-problems",
         partial=True,
     ),
@@ -200,16 +202,16 @@ QUESTIONS = [
         "When a guideline conflicts with your personal preference about style, you"
         " should follow your own preference, because you are the expert.",
         False,
-        explanation="Guidelines define correctness for the project; style preferences yield"
-        " to them. Factual errors in guidelines are flagged, not silently overridden.",
+        explanation="Ask what defines a good answer on a project: your taste, or the written "
+        "specification everyone is labeling against.",
         review="guidelines-are-the-spec",
     ),
     true_false(
         "Low agreement between trainers on a type of item can reveal that the guideline is"
         " unclear for that type.",
         True,
-        explanation="Disagreement often points at the guideline, which is why projects want"
-        " to hear about it.",
+        explanation="Think about what it means when many trainers disagree on the same kind of "
+        "item, and where the lesson says to look first.",
         review="gold-and-agreement",
     ),
     single_choice(
@@ -221,8 +223,8 @@ QUESTIONS = [
             ("Go back and change all earlier labels to match your current ones", False),
             ("Ignore it; drift evens out", False),
         ],
-        explanation="Judgement drifts with fatigue. Breaks and re-reading the definitions"
-        " restore consistency.",
+        explanation="Consider what the drift you noticed means for your labels, and the lesson's "
+        "advice on keeping judgements consistent over time.",
         review="consistency-over-time",
     ),
 ]
