@@ -106,11 +106,14 @@ def test_worker_killed_mid_render_issues_exactly_once_after_restart(
     badge = Badge.objects.get(recipient=fellow)
     assert badge.state == Badge.State.RENDERING and not badge.pdf
 
-    start_worker()
-    # The unacknowledged message comes back after the visibility timeout; the sweeper
-    # also re-queues once the dead worker's lease has run out. Either may win; both
-    # together must still issue once (assert_issued_exactly_once waits for both to run).
+    # The dead worker's unacknowledged message comes back once it is older than the
+    # visibility timeout (LEASE_SECONDS, as long as the lease), when a live worker looks
+    # for such messages: at its start, then only every hundred seconds or so (kombu's
+    # default throttle). So the new worker starts after the lease has run out, and
+    # finds the message at once; the sweeper re-queues the badge too. Either may win;
+    # both together must still issue once (assert_issued_exactly_once waits for both).
     wait_for_lease_to_run_out(badge)
+    start_worker()
     issuance.sweep_stuck_badges(pending_after=timedelta(0))
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
     assert_issued_exactly_once(fellow, fault_dirs, redis_server)

@@ -137,17 +137,24 @@ def ready_mails(fault_dirs):
     ]
 
 
+def broker_contents(server: RedisServer) -> dict[str, int]:
+    """How many messages each queue (a Redis list) holds, and how many are unacknowledged."""
+    client = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5)
+    try:
+        lists = [key for key in client.keys("*") if client.type(key) == b"list"]
+        counts = {key.decode(): client.llen(key) for key in lists}
+        counts["unacked"] = client.hlen("unacked")
+        return counts
+    finally:
+        client.close()
+
+
 def broker_is_quiet(server: RedisServer) -> bool:
     """No task message waits in a queue or is held by a worker: every delivery (a
     redelivery, a retry waiting for its countdown, the sweeper's) has run to its end.
     Tasks acknowledge late, so a message stays in the broker's unacknowledged set until its
     task has finished, e-mail included, and one a killed worker held comes back from there."""
-    client = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5)
-    try:
-        lists = [key for key in client.keys("*") if client.type(key) == b"list"]
-        return sum(client.llen(key) for key in lists) == 0 and client.hlen("unacked") == 0
-    finally:
-        client.close()
+    return not any(broker_contents(server).values())
 
 
 def wait_for_quiet_broker(server: RedisServer, timeout: float = 60) -> None:
@@ -163,7 +170,10 @@ def wait_for_quiet_broker(server: RedisServer, timeout: float = 60) -> None:
         time.sleep(0.2)
         return broker_is_quiet(server)
 
-    wait_for(quiet_twice, timeout=timeout, what="every task message to be handled and acked")
+    try:
+        wait_for(quiet_twice, timeout=timeout, what="every task message to be handled and acked")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; the broker holds {broker_contents(server)}") from None
 
 
 def assert_issued_exactly_once(fellow, fault_dirs, broker: RedisServer):
