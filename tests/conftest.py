@@ -112,19 +112,23 @@ def password():
 
 @pytest.fixture
 def fellow(db, password):
-    from django.contrib.auth import get_user_model
+    from tests.factories.accounts import UserFactory
 
-    return get_user_model().objects.create_user(
-        email="fellow@example.org", password=password, display_name="Ada Lovelace"
+    return UserFactory(
+        email="fellow@example.org",
+        password=password,  # hashed by the factory, as create_user would
+        display_name="Ada Lovelace",
     )
 
 
 @pytest.fixture
 def staff_user(db, password):
-    from django.contrib.auth import get_user_model
+    from tests.factories.accounts import StaffUserFactory
 
-    return get_user_model().objects.create_superuser(
-        email="editor@example.org", password=password, display_name="Edith Editor"
+    return StaffUserFactory(
+        email="editor@example.org",
+        password=password,  # hashed by the factory, as create_user would
+        display_name="Edith Editor",
     )
 
 

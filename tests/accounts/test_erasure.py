@@ -18,15 +18,29 @@ from certificates.models import Badge
 from courses.models import CourseCompletion
 from lms.accounts.erasure import ErasureRefused, erase_account
 from lms.accounts.models import AccountErasure, User
-
-# The badge fixtures (a course with a design, a completion, an issued badge).
-from tests.certificates.conftest import badge, completion, course, design  # noqa: F401
-from tests.certificates.test_status_lists import served_bit
-from tests.certificates.test_verify_uploads import upload
+from tests.factories.certificates import BadgeDesignFactory
+from tests.factories.courses import CourseCompletionFactory, CoursePageFactory
+from tests.support.badges import issue_badge_now, served_bit, upload
 
 pytestmark = pytest.mark.django_db
 
 NAME, EMAIL = "Ada Lovelace", "fellow@example.org"
+
+
+@pytest.fixture
+def design(site_root):
+    return BadgeDesignFactory(course=CoursePageFactory(parent=site_root), validity_days=365)
+
+
+@pytest.fixture
+def completion(fellow, design):
+    return CourseCompletionFactory(user=fellow, course=design.course)
+
+
+@pytest.fixture
+def badge(design, completion, django_capture_on_commit_callbacks):
+    """The fellow's badge, issued, signed and rendered in-process."""
+    return issue_badge_now(completion, django_capture_on_commit_callbacks)
 
 
 def _row_text(badge_id: int) -> str:
@@ -35,7 +49,7 @@ def _row_text(badge_id: int) -> str:
 
 
 def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
-    badge,  # noqa: F811
+    badge,
     fellow,
     client,
     settings,
@@ -102,7 +116,7 @@ def test_erasure_withdraws_the_badges_and_keeps_nothing_personal(
 
 
 def test_a_forged_credential_of_a_withdrawn_badge_is_not_valid_rather_than_withdrawn(
-    badge,  # noqa: F811
+    badge,
     fellow,
     client,
     django_capture_on_commit_callbacks,
@@ -122,9 +136,9 @@ def test_erasing_a_fellow_who_really_passed_quizzes(
     """Module passes protect the attempts that earned them; erasure deletes both."""
     from courses import services
     from courses.models import ModulePass, QuizAttempt
-    from tests.courses.conftest import right_answers
     from tests.factories.certificates import make_badge_design
     from tests.factories.courses import make_course_with_modules
+    from tests.support.courses import right_answers
 
     quiz_course, (module,) = make_course_with_modules(site_root, modules=1)
     make_badge_design(quiz_course)
@@ -145,8 +159,8 @@ def test_erasing_a_fellow_who_really_passed_quizzes(
 
 
 def test_a_render_claimed_before_the_erasure_issues_nothing_and_raises_no_alarm(
-    design,  # noqa: F811
-    completion,  # noqa: F811
+    design,
+    completion,
     fellow,
     monkeypatch,
     caplog,
@@ -168,7 +182,7 @@ def test_a_render_claimed_before_the_erasure_issues_nothing_and_raises_no_alarm(
 
 
 def test_erasure_changes_nothing_when_the_status_list_cannot_be_signed(
-    badge,  # noqa: F811
+    badge,
     fellow,
     password,
     monkeypatch,
@@ -193,7 +207,7 @@ def test_a_fellow_with_two_factor_login_also_gives_a_code(fellow, password):
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from lms.accounts.sessions import OTP_PENDING_SESSION_KEY
-    from tests.accounts.otp_helpers import current_code, make_totp_device
+    from tests.support.otp import current_code, make_totp_device
 
     device = make_totp_device(fellow)
     client = Client()
@@ -218,7 +232,7 @@ def test_a_fellow_with_two_factor_login_also_gives_a_code(fellow, password):
 
 
 def test_erasure_is_all_or_nothing(
-    badge,  # noqa: F811
+    badge,
     fellow,
     monkeypatch,
     django_capture_on_commit_callbacks,
@@ -237,8 +251,8 @@ def test_erasure_is_all_or_nothing(
 
 
 def test_a_badge_still_being_prepared_is_withdrawn_and_never_issued(
-    design,  # noqa: F811
-    completion,  # noqa: F811
+    design,
+    completion,
     fellow,
 ):
     with transaction.atomic():  # its render is queued on commit; not run here
@@ -258,7 +272,7 @@ def test_staff_cannot_erase_themselves_here(verified_staff_client, staff_user):
     assert User.objects.filter(pk=staff_user.pk).exists()
 
 
-def test_the_page_asks_for_the_password_and_a_confirmation(badge, fellow, password):  # noqa: F811
+def test_the_page_asks_for_the_password_and_a_confirmation(badge, fellow, password):
     client = Client()
     assert client.get("/accounts/erase/").status_code == 302  # anonymous: to the login page
     client.force_login(fellow)
@@ -284,7 +298,7 @@ def test_the_page_asks_for_the_password_and_a_confirmation(badge, fellow, passwo
 
 
 def test_the_sweeper_deletes_files_a_failed_delete_left_behind(
-    badge,  # noqa: F811
+    badge,
     fellow,
     monkeypatch,
     django_capture_on_commit_callbacks,

@@ -17,8 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lms.accounts import second_factor
 from lms.accounts.second_factor import backup_code_digest
-
-from .otp_helpers import (
+from tests.support.otp import (
     SETUP_URL,
     VERIFY_URL,
     current_code,

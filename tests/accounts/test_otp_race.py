@@ -14,8 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
 
 from lms.accounts.second_factor import backup_code_digest
-
-from .otp_helpers import current_code, make_backup_codes, make_totp_device, password_login
+from tests.support.otp import current_code, make_backup_codes, make_totp_device, password_login
 
 THREADS = 10
 NOW = datetime.now(tz=UTC).replace(microsecond=0) + timedelta(minutes=5)

@@ -3,7 +3,7 @@ stays signed in and every other session is signed out."""
 
 from django.test import Client
 
-from .otp_helpers import LOGIN_URL, password_login
+from tests.support.otp import LOGIN_URL, password_login
 
 URL = "/accounts/password/"
 NEW_PASSWORD = "another long passphrase 41"

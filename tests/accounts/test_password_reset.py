@@ -4,7 +4,7 @@ import re
 
 from django.core import mail
 
-from .otp_helpers import LOGIN_URL, VERIFY_URL, make_totp_device, password_login
+from tests.support.otp import LOGIN_URL, VERIFY_URL, make_totp_device, password_login
 
 NEW_PASSWORD = "a brand new passphrase 93"
 

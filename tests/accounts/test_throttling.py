@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from .otp_helpers import LOGIN_URL
+from tests.support.otp import LOGIN_URL
 
 NOW = datetime.now(tz=UTC).replace(microsecond=0)
 

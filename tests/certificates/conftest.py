@@ -7,42 +7,31 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from courses.models import CourseCompletion, CoursePage
-from tests.factories.certificates import make_badge_design
-
-from .verify_support import issue_badge_now
+from tests.factories.certificates import BadgeDesignFactory
+from tests.factories.courses import CourseCompletionFactory, CoursePageFactory
+from tests.support.badges import issue_badge_now
 
 
 @pytest.fixture
 def course(site_root):
-    return site_root.add_child(
-        instance=CoursePage(
-            title="Foundations of AI Data Labeling",
-            slug="foundations",
-            summary="How expert trainers label data.",
-            estimated_minutes=90,
-        )
+    return CoursePageFactory(
+        parent=site_root,
+        title="Foundations of AI Data Labeling",
+        slug="foundations",
+        summary="How expert trainers label data.",
+        estimated_minutes=90,
     )
 
 
 @pytest.fixture
 def design(course):
-    return make_badge_design(course, validity_days=365)
+    return BadgeDesignFactory(course=course, validity_days=365)
 
 
 @pytest.fixture
 def completion(fellow, course):
-    return CourseCompletion.objects.create(
-        user=fellow,
-        course=course,
-        completed_at=timezone.now(),
-        module_scores=[
-            {"module_id": 1, "title": "One", "score_percent": 90},
-            {"module_id": 2, "title": "Two", "score_percent": 100},
-        ],
-    )
+    return CourseCompletionFactory(user=fellow, course=course)
 
 
 @pytest.fixture

@@ -1,11 +1,8 @@
-"""Helpers for the badge-admin tests: badges made directly, and OTP-verified editor clients."""
+"""Helpers for the badge-admin tests: badges made directly, and editors with permissions."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from certificates.issuing import issuance
 from certificates.models import Badge
@@ -50,18 +47,6 @@ def make_badge(
     )
     badge.save()
     return badge
-
-
-def verified_client_for(user) -> Client:
-    """A fresh client logged in as `user` with a verified second factor (the pattern of
-    the verified_staff_client fixture)."""
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def make_editor(email: str, password: str, *codenames: str):

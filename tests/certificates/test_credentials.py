@@ -15,9 +15,10 @@ from certificates.models import Badge
 from certificates.signing import credentials
 from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3 import keys
+from tests.support.badges import issue_badge_now
 
 from .ob3_support import schema
-from .verify_support import issue_badge_now, public_documents
+from .verify_support import public_documents
 
 pytestmark = pytest.mark.django_db
 

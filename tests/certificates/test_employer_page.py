@@ -16,7 +16,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from certificates.models import Badge, BadgeDesign
-from tests.certificates.verify_support import issue_badge_now
+from tests.support.badges import issue_badge_now
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from certificates.issuing import issuance
 from certificates.models import Badge
 from certificates.public import status_version
-from tests.certificates.test_verify_fast_path import use_redis_cache
+from tests.support.cache import use_redis_cache
 from tests.support.services import REPO_ROOT
 
 # The promise (issue #11): seen on the page and in the JSON within this many seconds.

@@ -22,8 +22,7 @@ from certificates.tasks import render_badge_task
 from courses.models import CourseCompletion
 from tests.certificates.test_admin_support import make_badge
 from tests.certificates.test_rendering import reload_fonts, remove_shipped_fonts
-from tests.certificates.test_status_lists import served_bit
-from tests.certificates.verify_support import issue_badge_now
+from tests.support.badges import issue_badge_now, served_bit
 
 pytestmark = pytest.mark.django_db
 

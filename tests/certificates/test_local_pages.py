@@ -6,7 +6,6 @@ import os
 import time
 
 import pytest
-import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,8 +13,8 @@ from django.utils import timezone
 from certificates.issuing import status_publishing
 from certificates.models import Badge
 from certificates.public import local_pages
-from tests.certificates.test_verify_fast_path import use_redis_cache
-from tests.support.services import RedisServer
+from tests.support.cache import cache_redis, limiter_count, use_redis_cache
+from tests.support.services import RedisServer, wait_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
@@ -23,11 +22,8 @@ memory = local_pages.memory
 
 
 def wait_until(condition, what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.02)
+    # Pub/sub messages arrive in milliseconds: look often.
+    wait_for(condition, timeout=timeout, what=what, interval=0.02)
 
 
 def subscribed() -> bool:
@@ -53,7 +49,7 @@ def purge_from_another_process(badge) -> None:
 
     cache.set(status_publishing.badge_generation_key(badge.public_id), "other-process")
     cache.delete(status_publishing.badge_page_cache_key(badge.public_id))
-    redis.Redis.from_url(cache._cache._servers[0]).publish(local_pages.CHANNEL, badge.public_id)
+    cache_redis().publish(local_pages.CHANNEL, badge.public_id)
 
 
 @pytest.fixture
@@ -137,9 +133,7 @@ def test_pages_served_from_copies_still_count_against_the_limit(
     assert client.get(f"/badges/{badge.public_id}/", **ip).status_code == 429
     assert client.get(f"/badges/{badge.public_id}/", REMOTE_ADDR="10.3.3.4").status_code == 200
     # Nothing was left unread on the limiter's connection: counts still line up.
-    from tests.certificates.test_verify_fast_path import _counter_value
-
-    assert _counter_value("10.3.3.3") == 6
+    assert limiter_count("10.3.3.3") == 6
 
     # A client asking only for a copied page is stopped by this process's own count.
     hammer = {"REMOTE_ADDR": "10.3.3.5"}

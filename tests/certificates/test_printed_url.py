@@ -12,8 +12,7 @@ from pypdf import PdfReader
 
 from certificates.issuing.snapshot import BadgeSnapshot
 from certificates.rendering.pdf import printed_url, render_badge_pdf
-
-from .verify_support import issue_badge_now
+from tests.support.badges import issue_badge_now
 
 # A real deployment's address, long enough that the old 66 mm line wrapped it.
 LONG_ISH_SITE_URL = "https://credentials.example-university.org"

@@ -9,18 +9,11 @@ from certificates.issuing import issuance, publishing, status_publishing
 from certificates.models import Badge
 from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3.status_list import MIN_ENTRIES, Bitstring, StatusListError
+from tests.support.badges import issue_badge_now, served_bit
 
-from .verify_support import issue_badge_now, public_documents
+from .verify_support import public_documents
 
 pytestmark = pytest.mark.django_db
-
-
-def served_bit(client, purpose: str, index: int) -> bool:
-    response = client.get(f"/status/{purpose}")
-    assert response.status_code == 200
-    bits = Bitstring.decode(response.json()["credentialSubject"]["encodedList"])
-    assert bits.length >= MIN_ENTRIES
-    return bits.get(index)
 
 
 def test_revocation_sets_the_bit_in_a_validly_signed_list_at_commit(

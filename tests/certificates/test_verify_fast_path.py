@@ -18,6 +18,7 @@ from certificates.public import ratelimit
 from certificates.public.middleware import PUBLIC_VERDICT_PATH
 from certificates.public.verification import find_badge, find_public_badge, verify_badge
 from certificates.rendering.qr import qr_svg
+from tests.support.cache import cache_redis, limiter_count, use_redis_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -153,13 +154,6 @@ def test_count_and_read_share_one_call_and_fail_open(rf, settings):
     assert wait is not None and wait >= 1 and found == {"page": {"body": "x"}}
 
 
-def use_redis_cache(settings, url: str) -> None:
-    """Point Django's default cache at the Redis at `url`, as production does."""
-    from lms.settings.base import redis_cache
-
-    settings.CACHES = {"default": redis_cache(url)}
-
-
 @pytest.fixture
 def shared_redis_cache(settings):
     """Django's cache on the Redis at REDIS_URL, emptied before and after the test."""
@@ -184,8 +178,8 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings, shared_redis_cache):
     assert first == (None, {"page": {"body": "x"}, "number": 7})
     assert ratelimit.retry_after(request) is None
     assert ratelimit.retry_after(request) >= 1
-    counters = list(cache._cache.get_client().keys("*rl:lookup:10.9.9.8:*"))
-    assert len(counters) == 1 and 0 < cache._cache.get_client().ttl(counters[0]) <= 61
+    counters = list(cache_redis().keys("*rl:lookup:10.9.9.8:*"))
+    assert len(counters) == 1 and 0 < cache_redis().ttl(counters[0]) <= 61
 
 
 @pytest.mark.redis
@@ -215,14 +209,6 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
         server.stop()
 
 
-def _counter_value(ip: str) -> int:
-    from django.core.cache import cache
-
-    client = cache._cache.get_client()
-    (key,) = client.keys(f"*rl:lookup:{ip}:*")
-    return int(client.get(key))
-
-
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(
@@ -245,7 +231,7 @@ def test_the_count_overlapping_a_lookup_is_read_even_when_the_lookup_fails(
     lookups = []
     assert ratelimit.lookup_unless_limited(request, lambda: lookups.append(1))[1] is None
     assert ratelimit.retry_after(request) is not None
-    assert lookups == [] and _counter_value("10.9.9.6") == 3
+    assert lookups == [] and limiter_count("10.9.9.6") == 3
 
 
 @pytest.mark.parametrize("redis", [False, pytest.param(True, marks=pytest.mark.redis)])
@@ -277,7 +263,7 @@ def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
     cache = shared_redis_cache
     status_publishing.purge_badge_page("A" * 24)
     key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
-    ttl = cache._cache.get_client().ttl(key)
+    ttl = cache_redis().ttl(key)
     assert 0 < ttl <= status_publishing.GENERATION_SECONDS
 
 

@@ -10,14 +10,9 @@ from django.core.management.base import CommandError
 from pypdf import PdfReader
 
 from certificates.issuing import issuance
+from tests.support.badges import upload
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(client, data: bytes, name: str = "badge.pdf"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return client.post("/verify/", {"file": SimpleUploadedFile(name, data)})
 
 
 def edit_printed_name(pdf_bytes: bytes) -> bytes:

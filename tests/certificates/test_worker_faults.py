@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from certificates.issuing import issuance
 from certificates.models import Badge
+from certificates.tasks import ping_task
 from courses.models import CourseCompletion
 from tests.support.services import CeleryWorker, RedisServer, wait_for
 from tests.support.worker_faults import (
@@ -38,13 +38,13 @@ pytestmark = [
 
 
 def test_completion_yields_one_issued_badge_through_a_real_worker(
-    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
     course, modules = course_with_badge
     start_worker()
     complete_course_through_the_site(client, fellow, course, modules[0])
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def test_redis_down_at_completion_then_issued_after_restart(
@@ -64,7 +64,21 @@ def test_redis_down_at_completion_then_issued_after_restart(
     start_worker()
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
+
+
+def wait_for_lease_to_run_out(badge: Badge) -> None:
+    """Until the dead render's lease has run out (a real lease of LEASE_SECONDS, which the
+    sweeper respects), or a redelivery has already taken the badge over."""
+    wait_for(
+        lambda: (
+            not Badge.objects.filter(
+                pk=badge.pk, state=Badge.State.RENDERING, render_lease_until__gte=timezone.now()
+            ).exists()
+        ),
+        timeout=LEASE_SECONDS + 30,
+        what="the dead render's lease to run out",
+    )
 
 
 def start_a_render_held_in_the_worker(client, fellow, course_with_badge, start_worker, fault_dirs):
@@ -82,7 +96,7 @@ def start_a_render_held_in_the_worker(client, fellow, course_with_badge, start_w
 
 
 def test_worker_killed_mid_render_issues_exactly_once_after_restart(
-    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
     first = start_a_render_held_in_the_worker(
         client, fellow, course_with_badge, start_worker, fault_dirs
@@ -92,15 +106,17 @@ def test_worker_killed_mid_render_issues_exactly_once_after_restart(
     badge = Badge.objects.get(recipient=fellow)
     assert badge.state == Badge.State.RENDERING and not badge.pdf
 
+    # The dead worker's unacknowledged message comes back once it is older than the
+    # visibility timeout (LEASE_SECONDS, as long as the lease), when a live worker looks
+    # for such messages: at its start, then only every hundred seconds or so (kombu's
+    # default throttle). So the new worker starts after the lease has run out, and
+    # finds the message at once; the sweeper re-queues the badge too. Either may win;
+    # both together must still issue once (assert_issued_exactly_once waits for both).
+    wait_for_lease_to_run_out(badge)
     start_worker()
-    # The unacknowledged message comes back after the visibility timeout; the sweeper
-    # also re-queues once the dead worker's lease has run out. Either may win; both
-    # together must still issue once.
-    time.sleep(LEASE_SECONDS + 0.5)
     issuance.sweep_stuck_badges(pending_after=timedelta(0))
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    time.sleep(LEASE_SECONDS + 1)  # let any second delivery run to its no-op
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def pool_children(worker: CeleryWorker) -> list[int]:
@@ -109,7 +125,7 @@ def pool_children(worker: CeleryWorker) -> list[int]:
 
 
 def test_pool_child_killed_mid_render_is_replaced_and_issues_exactly_once(
-    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
     """docs/threats.md, row F5: SIGKILL only the pool process rendering the badge, as the kernel's
     OOM killer would. The worker's main process survives, reports WorkerLostError and forks a new
@@ -128,20 +144,19 @@ def test_pool_child_killed_mid_render_is_replaced_and_issues_exactly_once(
         timeout=30,
         what="a new pool child",
     )
-    time.sleep(LEASE_SECONDS + 0.5)
+    wait_for_lease_to_run_out(Badge.objects.get(recipient=fellow))
     issuance.sweep_stuck_badges(pending_after=timedelta(0))
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    time.sleep(LEASE_SECONDS + 1)  # let any second delivery run to its no-op
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def test_the_same_task_delivered_twice_concurrently_issues_once(
-    fellow, course_with_badge, producer, start_worker, fault_dirs
+    fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
     course, _modules = course_with_badge
     CourseCompletion.objects.create(user=fellow, course=course, completed_at=timezone.now())
     fault_dirs["pause"].touch()
-    start_worker(concurrency=2)
+    worker = start_worker(concurrency=2)
     badge = issuance.issue_badge(recipient=fellow, course=course, score_percent=100)
     # issue_badge queued one delivery on commit (autocommit here); send a second at once.
     assert issuance.enqueue_render(badge.pk)
@@ -150,11 +165,17 @@ def test_the_same_task_delivered_twice_concurrently_issues_once(
         timeout=60,
         what="a worker to claim the badge",
     )
-    time.sleep(1)  # both deliveries are now inside the worker pool
+    # The other delivery meets the held lease and schedules its retry (Celery logs it).
+    wait_for(
+        lambda: "render_badge_task" in worker.log() and " retry: " in worker.log(),
+        timeout=60,
+        what="the second delivery to find the render taken",
+    )
     fault_dirs["pause"].unlink()
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    time.sleep(LEASE_SECONDS + 2)  # the losing delivery retries after the lease and no-ops
-    assert_issued_exactly_once(fellow, fault_dirs)
+    # The losing delivery's retry runs after the lease and is a no-op: the check waits
+    # for it.
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def redis_command(server: RedisServer, *words: str) -> bytes:
@@ -182,11 +203,11 @@ def test_redis_hanging_at_completion_does_not_hang_the_request(
         "being prepared" in client.get(reverse("certificates:my_badges")).content.decode().lower()
     )
 
-    wait_for(redis_server._answers, timeout=30, what="Redis to answer again")
+    wait_for(redis_server.answers, timeout=30, what="Redis to answer again")
     start_worker()
     issuance.sweep_stuck_badges(pending_after=timedelta(0))
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
@@ -197,17 +218,24 @@ def test_queued_render_lost_by_redis_is_recovered_by_the_sweeper(
     complete_course_through_the_site(client, fellow, course, modules[0])
     assert int(redis_command(redis_server, "LLEN", "celery")[1:]) == 1  # queued, no worker yet
     assert redis_command(redis_server, "FLUSHALL") == b"+OK"
-    start_worker()
-    time.sleep(2)  # a worker with an empty queue issues nothing
+    worker = start_worker()
+    # A message sent now is handled after anything still queued (a Redis list is FIFO):
+    # once the worker has run it, the lost render is known not to be coming.
+    ping = ping_task.delay()
+    wait_for(
+        lambda: f"ping_task[{ping.id}] succeeded" in worker.log(),
+        timeout=60,
+        what="the worker to run a task sent after the flush",
+    )
     assert Badge.objects.get(recipient=fellow).state == Badge.State.PENDING
 
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 def test_hostile_name_set_on_the_profile_prints_literally_through_a_real_worker(
-    client, fellow, course_with_badge, producer, start_worker, fault_dirs
+    client, fellow, course_with_badge, producer, redis_server, start_worker, fault_dirs
 ):
     """docs/threats.md, row B1: markup aimed at WeasyPrint's fetcher, entered where fellows enter
     names."""
@@ -248,7 +276,7 @@ def test_hostile_name_set_on_the_profile_prints_literally_through_a_real_worker(
         start_worker()
         complete_course_through_the_site(client, fellow, course, modules[0])
         wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-        badge = assert_issued_exactly_once(fellow, fault_dirs)
+        badge = assert_issued_exactly_once(fellow, fault_dirs, redis_server)
     finally:
         listener.shutdown()
         listener.server_close()

@@ -17,16 +17,3 @@ def enrolled(fellow, course_two):
 
     services.check_enrol(fellow, course_two[0])
     return fellow
-
-
-def right_answers(attempt):
-    """Answers that get every frozen single-choice question right (from the server key)."""
-    return {q["id"]: attempt.answer_key[q["id"]]["correct"][0] for q in attempt.layout}
-
-
-def wrong_answers(attempt):
-    out = {}
-    for q in attempt.layout:
-        correct = set(attempt.answer_key[q["id"]]["correct"])
-        out[q["id"]] = next(c["id"] for c in q["choices"] if c["id"] not in correct)
-    return out

@@ -4,7 +4,7 @@ import pytest
 
 from courses import services
 from courses.models import QuizAttempt
-from tests.courses.conftest import wrong_answers
+from tests.support.courses import wrong_answers
 
 pytestmark = pytest.mark.django_db
 

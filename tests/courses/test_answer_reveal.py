@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from courses import grading, services
 from courses.models import ModulePage, QuizAttempt
-from tests.courses.conftest import wrong_answers
 from tests.factories.courses import (
     label_item,
     make_course,
@@ -25,6 +24,7 @@ from tests.factories.courses import (
     single_choice_pool,
     true_false,
 )
+from tests.support.courses import wrong_answers
 
 # --- The rule on plain values ------------------------------------------------------------
 
@@ -209,7 +209,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("policy", ["never", "after_passing", "after_last_attempt", "always"])
 def test_each_policy_in_each_case(client, site_root, fellow, case, policy):
-    from tests.courses.conftest import right_answers
+    from tests.support.courses import right_answers
 
     course = make_course(site_root)
     module = make_module(

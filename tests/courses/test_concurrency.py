@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import CourseCompletion, ModulePass, QuizAttempt
-from tests.courses.conftest import right_answers
 from tests.factories.courses import make_course, make_module
+from tests.support.courses import right_answers
 
 # serialized_rollback restores the rows migrations create (the Wagtail root page, locale).
 pytestmark = [

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import ModulePass, QuizAttempt
-from tests.courses.conftest import right_answers
 from tests.factories.courses import make_course, make_module
+from tests.support.courses import right_answers
 
 pytestmark = [
     pytest.mark.postgres,

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from wagtail.models import GroupPagePermission, Page
 
-from tests.certificates.test_admin_support import verified_client_for
 from tests.factories.courses import make_course_with_modules
+from tests.support.otp import verified_client_for
 
 pytestmark = pytest.mark.django_db
 

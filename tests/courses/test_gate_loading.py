@@ -10,8 +10,8 @@ from wagtail.models import Page, Site
 from courses import gating, services
 from courses.gating import AccessDecision, GateInputs, PageRef, Reason
 from courses.models import CourseCompletion, Enrolment
-from tests.courses.conftest import right_answers
 from tests.factories.courses import make_course, make_module
+from tests.support.courses import right_answers
 
 pytestmark = pytest.mark.django_db
 

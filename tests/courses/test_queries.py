@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import QuizAttempt
-from tests.courses.conftest import right_answers
 from tests.factories.courses import make_course, make_module, single_choice_pool
+from tests.support.courses import right_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import search, services
-from tests.courses.conftest import right_answers
 from tests.factories.courses import make_course, make_module, single_choice_pool
+from tests.support.courses import right_answers
 
 LOCKED_BODY_WORD = "quokkadiplomacy"
 LOCKED_TITLE_WORD = "Heliotrope"

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from courses import selectors, services
 from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
-from tests.courses.conftest import right_answers, wrong_answers
 from tests.factories.courses import make_course, make_module, single_choice_pool
+from tests.support.courses import right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 

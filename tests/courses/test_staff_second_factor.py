@@ -14,8 +14,8 @@ from courses import services
 from courses.models import QuizAttempt
 from lms.accounts import second_factor
 from lms.accounts.otp_policy import has_verified_second_factor
-from tests.accounts.otp_helpers import SETUP_URL, current_code, password_login
-from tests.courses.conftest import right_answers
+from tests.support.courses import right_answers
+from tests.support.otp import SETUP_URL, current_code, password_login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import CourseCompletion, Enrolment, ModulePass, QuizAttempt
-from tests.courses.conftest import right_answers, wrong_answers
+from tests.support.courses import right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 

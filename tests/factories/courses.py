@@ -1,13 +1,16 @@
-"""Builders for courses, modules and quiz questions in plain Python (raw StreamField data)."""
+"""Factories for courses and modules (wagtail-factories, each page created under the
+`parent` it is given), course completions, and quiz questions as raw StreamField data."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 
-from courses.models import CourseIndexPage, CoursePage, ModulePage
+import factory
+import wagtail_factories
+from django.utils import timezone
+from factory.django import DjangoModelFactory
 
-_counter = itertools.count(1)
+from courses.models import CourseCompletion, CourseIndexPage, CoursePage, ModulePage
 
 
 def make_catalogue(slug: str = "courses-home") -> CourseIndexPage:
@@ -131,16 +134,60 @@ def single_choice_pool(count: int, review_section: str = "") -> list[dict]:
     ]
 
 
-def make_course(parent, title: str | None = None, **fields) -> CoursePage:
-    n = next(_counter)
-    course = CoursePage(
-        title=title or f"Course {n}",
-        slug=f"course-{n}",
-        summary=f"Summary of course {n}.",
-        **fields,
+class CoursePageFactory(wagtail_factories.PageFactory):
+    """A course; give it `parent` (the catalogue), as Wagtail's tree requires."""
+
+    class Meta:
+        model = CoursePage
+
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    summary = factory.LazyAttribute(lambda page: f"Summary of {page.title.lower()}.")
+
+
+def default_module_body(n: int) -> list[dict]:
+    return [
+        {"type": "heading", "value": {"text": "Pairwise ranking", "anchor": "pairwise"}},
+        {"type": "paragraph", "value": f"<p>SECRET-BODY-{n} lesson text.</p>"},
+    ]
+
+
+class ModulePageFactory(wagtail_factories.PageFactory):
+    """A module with a lesson and three single-choice questions, shown in order; give it
+    `parent` (its course)."""
+
+    class Meta:
+        model = ModulePage
+
+    title = factory.Sequence(lambda n: f"Module {n}")
+    slug = factory.Sequence(lambda n: f"module-{n}")
+    summary = factory.Sequence(lambda n: f"Summary of module {n}.")
+    body = factory.Sequence(default_module_body)
+    quiz_questions = factory.LazyFunction(lambda: single_choice_pool(3))
+    shuffle_questions = False
+    shuffle_choices = False
+
+
+class CourseCompletionFactory(DjangoModelFactory):
+    """A completion recorded now, with two passed modules' scores."""
+
+    class Meta:
+        model = CourseCompletion
+
+    user = factory.SubFactory("tests.factories.accounts.UserFactory")
+    completed_at = factory.LazyFunction(timezone.now)
+    module_scores = factory.LazyFunction(
+        lambda: [
+            {"module_id": 1, "title": "One", "score_percent": 90},
+            {"module_id": 2, "title": "Two", "score_percent": 100},
+        ]
     )
-    parent.add_child(instance=course)
-    return course
+
+
+def make_course(parent, title: str | None = None, **fields) -> CoursePage:
+    if title is not None:
+        fields["title"] = title
+    return CoursePageFactory(parent=parent, **fields)
 
 
 def make_module(
@@ -150,24 +197,9 @@ def make_module(
     body: list[dict] | None = None,
     **fields,
 ) -> ModulePage:
-    n = next(_counter)
-    fields.setdefault("shuffle_questions", False)
-    fields.setdefault("shuffle_choices", False)
-    fields.setdefault("summary", f"Summary of module {n}.")
-    module = ModulePage(
-        title=title or f"Module {n}",
-        slug=f"module-{n}",
-        body=body
-        if body is not None
-        else [
-            {"type": "heading", "value": {"text": "Pairwise ranking", "anchor": "pairwise"}},
-            {"type": "paragraph", "value": f"<p>SECRET-BODY-{n} lesson text.</p>"},
-        ],
-        quiz_questions=questions if questions is not None else single_choice_pool(3),
-        **fields,
-    )
-    course.add_child(instance=module)
-    return module
+    overrides = {"title": title, "quiz_questions": questions, "body": body}
+    fields.update({name: value for name, value in overrides.items() if value is not None})
+    return ModulePageFactory(parent=course, **fields)
 
 
 def make_course_with_modules(parent, modules: int = 2, questions: int = 3, **module_fields):

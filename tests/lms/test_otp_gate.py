@@ -22,7 +22,7 @@ from lms.accounts.otp_policy import (
     otp_verify_url,
     required_otp_step,
 )
-from tests.accounts.otp_helpers import make_totp_device, password_login
+from tests.support.otp import make_totp_device, password_login
 
 SAMPLES = [
     "1",
@@ -86,7 +86,7 @@ def _top_level_groups(regex: str):
 
 
 def _concrete_regex(pattern: RegexPattern) -> str:
-    regex = pattern._regex
+    regex = str(pattern)  # a RegexPattern prints as its regular expression
     out, last = [], 0
     for start, end, inner in _top_level_groups(regex):
         out.append(regex[last:start])
@@ -112,7 +112,7 @@ def _concrete_route(pattern: RoutePattern) -> str:
         converter = pattern.converters[match.group("name")]
         return _sample_for(converter.regex)
 
-    return re.sub(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", fill, str(pattern._route))
+    return re.sub(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", fill, str(pattern))
 
 
 def _concrete(pattern) -> str:

@@ -22,7 +22,7 @@ from certificates.issuing import issuance
 from certificates.models import Badge
 from courses.models import CourseCompletion, QuizAttempt
 from lms.cache import FailSoftRedisCache
-from tests.courses.conftest import right_answers
+from tests.support.courses import right_answers
 from tests.support.production import run_under_production_settings
 from tests.support.services import RedisServer, wait_for
 from tests.support.worker_faults import assert_issued_exactly_once, badge_issued
@@ -150,7 +150,7 @@ def test_redis_down_pages_and_the_final_submit_work_and_the_badge_is_issued_once
     start_worker()
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 1
     wait_for(lambda: badge_issued(fellow), timeout=90, what="the badge to be issued")
-    badge = assert_issued_exactly_once(fellow, fault_dirs)
+    badge = assert_issued_exactly_once(fellow, fault_dirs, redis_server)
     assert client.get(reverse("readyz")).status_code == 200
     # The cache is used again once its retry interval has passed.
     wait_for(
@@ -163,7 +163,7 @@ def test_redis_down_pages_and_the_final_submit_work_and_the_badge_is_issued_once
     assert badge.public_id in client.get(reverse("certificates:my_badges")).content.decode()
     # A second sweep finds nothing to do: still one badge, one PDF, one e-mail.
     assert issuance.sweep_stuck_badges(pending_after=timedelta(0)) == 0
-    assert_issued_exactly_once(fellow, fault_dirs)
+    assert_issued_exactly_once(fellow, fault_dirs, redis_server)
 
 
 # --- the cache backend on its own ----------------------------------------------------

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from courses import services
 from courses.models import CourseCompletion, QuizAttempt
-from tests.certificates.verify_support import issue_badge_now
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules
+from tests.support.badges import issue_badge_now
 
 pytestmark = pytest.mark.django_db
 

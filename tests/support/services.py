@@ -25,14 +25,17 @@ def free_port() -> int:
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.1):
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout`."""
+    """Poll `condition` until it returns something truthy and return that; fail with
+    `what` once `timeout` seconds have passed. Tests wait for events with this, never with
+    a fixed sleep: a fixed sleep is either too short on a loaded machine or wasted time."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         value = condition()
         if value:
             return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 class RedisServer:
@@ -64,10 +67,11 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(self._answers, timeout=10, what=f"redis-server on port {self.port}")
+        wait_for(self.answers, timeout=10, what=f"redis-server on port {self.port}")
         return self
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
+        """Whether the server answers PING now."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
                 sock.sendall(b"PING\r\n")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
 from django.urls import reverse
 from kombu import pools as kombu_pools
@@ -19,9 +20,9 @@ from kombu import pools as kombu_pools
 from certificates.models import Badge
 from courses.models import CourseCompletion, QuizAttempt
 from lms.celery import app as celery_app
-from tests.courses.conftest import right_answers
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules
+from tests.support.courses import right_answers
 from tests.support.services import CeleryWorker, RedisServer, wait_for
 
 # Workers started here give up a claimed render (and Redis redelivers its message) after
@@ -55,11 +56,11 @@ def producer(redis_server, settings):
     }
 
     def reset_pools():
-        # Drop every cached connection and producer pool, so the next publish connects
-        # to the broker now configured.
+        # Close and forget kombu's pooled connections and producers, and the app's AMQP
+        # helper (a cached property), which holds its producer pool: the next publish
+        # looks that pool up again, for the broker configured now.
         kombu_pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        del celery_app.amqp
 
     celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -136,11 +137,50 @@ def ready_mails(fault_dirs):
     ]
 
 
-def assert_issued_exactly_once(fellow, fault_dirs):
-    # The e-mail is sent just after the badge row turns issued: wait for it, then make
-    # sure no second one follows.
+def broker_contents(server: RedisServer) -> dict[str, int]:
+    """How many messages each queue (a Redis list) holds, and how many are unacknowledged."""
+    client = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5)
+    try:
+        lists = [key for key in client.keys("*") if client.type(key) == b"list"]
+        counts = {key.decode(): client.llen(key) for key in lists}
+        counts["unacked"] = client.hlen("unacked")
+        return counts
+    finally:
+        client.close()
+
+
+def broker_is_quiet(server: RedisServer) -> bool:
+    """No task message waits in a queue or is held by a worker: every delivery (a
+    redelivery, a retry waiting for its countdown, the sweeper's) has run to its end.
+    Tasks acknowledge late, so a message stays in the broker's unacknowledged set until its
+    task has finished, e-mail included, and one a killed worker held comes back from there."""
+    return not any(broker_contents(server).values())
+
+
+def wait_for_quiet_broker(server: RedisServer, timeout: float = 60) -> None:
+    """Wait until the broker is quiet. A killed worker's message comes back only once the
+    visibility timeout has passed and a live worker's periodic restore runs, so this can
+    take several seconds."""
+
+    def quiet_twice() -> bool:
+        # A worker takes a message off its queue and records it as unacknowledged in two
+        # steps; a second look, a moment later, cannot fall between the same two steps.
+        if not broker_is_quiet(server):
+            return False
+        time.sleep(0.2)
+        return broker_is_quiet(server)
+
+    try:
+        wait_for(quiet_twice, timeout=timeout, what="every task message to be handled and acked")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; the broker holds {broker_contents(server)}") from None
+
+
+def assert_issued_exactly_once(fellow, fault_dirs, broker: RedisServer):
+    """One issued badge, one stored PDF, one e-mail, once every delivery of the render
+    (and any retry or redelivery of it) has run: the late ones must have been no-ops."""
     wait_for(lambda: ready_mails(fault_dirs), timeout=30, what="the 'badge ready' e-mail")
-    time.sleep(1)
+    wait_for_quiet_broker(broker)
     assert Badge.objects.filter(recipient=fellow).count() == 1
     badge = Badge.objects.get(recipient=fellow)
     assert badge.state == Badge.State.ISSUED

@@ -1,5 +1,8 @@
-"""Helpers shared by the account and OTP-gate tests: devices, codes and the login steps."""
+"""Second-factor helpers for tests in any package: devices, codes, the login steps, and
+clients that have passed the second factor."""
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -37,3 +40,15 @@ def password_login(client, email: str, password: str, next_url: str = ""):
 
 def submit_code(client, code: str, next_url: str = "/"):
     return client.post(VERIFY_URL, {"otp_token": code, "next": next_url})
+
+
+def verified_client_for(user) -> Client:
+    """A fresh client logged in as `user` with a verified second factor (the pattern of
+    the verified_staff_client fixture)."""
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -1,0 +1,29 @@
+"""Django's cache on a real Redis, and a plain redis-py client to look inside it."""
+
+from __future__ import annotations
+
+import redis
+
+
+def use_redis_cache(settings, url: str) -> None:
+    """Point Django's default cache at the Redis at `url`, as production does."""
+    from lms.settings.base import redis_cache
+
+    settings.CACHES = {"default": redis_cache(url)}
+
+
+def cache_redis() -> redis.Redis:
+    """A client of the Redis that Django's default cache uses (its configured LOCATION),
+    for reading what the cache wrote: key lifetimes, raw counters, publishing."""
+    from django.conf import settings
+
+    location = settings.CACHES["default"]["LOCATION"]
+    url = location[0] if isinstance(location, list | tuple) else location.split(",")[0]
+    return redis.Redis.from_url(url, socket_timeout=5)
+
+
+def limiter_count(ip: str) -> int:
+    """The public lookup limiter's count for `ip` in the current window, as stored."""
+    client = cache_redis()
+    (key,) = client.keys(f"*rl:lookup:{ip}:*")
+    return int(client.get(key))
