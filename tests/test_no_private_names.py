@@ -36,6 +36,13 @@ PUBLIC_UNDERSCORE_NAMES = {
     "_make": "collections.namedtuple",
     "_exit": "os._exit, documented for leaving a forked child",
 }
+# Private names of other libraries, kept knowingly: each has no public equivalent, its
+# library is pinned in pyproject.toml, and a named test fails if an upgrade changes it.
+KNOWN_OTHER_LIBRARY_NAMES = {
+    "_page_box": "WeasyPrint's laid-out page box, the only way to see a frame overflow the "
+    "page (certificates/rendering/pdf.py; test_rendering.py's one-page tests)",
+}
+ALLOWED_NAMES = PUBLIC_UNDERSCORE_NAMES.keys() | KNOWN_OTHER_LIBRARY_NAMES.keys()
 
 
 def project_files() -> list[Path]:
@@ -113,7 +120,7 @@ def private_attributes(tree: ast.Module, ours: set[str]) -> list[tuple[int, str]
             and isinstance(node.args[1].value, str)
         ):
             name = node.args[1].value
-        if name and is_private(name) and name not in ours and name not in PUBLIC_UNDERSCORE_NAMES:
+        if name and is_private(name) and name not in ours and name not in ALLOWED_NAMES:
             hits.append((node.lineno, f".{name} is defined nowhere in the project"))
     return hits
 
