@@ -104,7 +104,7 @@ class Period:
         )
 
 
-def _in_cohort(cohort: Cohort | None, user_field: str = "user_id") -> Q:
+def in_cohort(cohort: Cohort | None, user_field: str = "user_id") -> Q:
     if cohort is None:
         return Q()
     members = CohortMembership.objects.filter(cohort=cohort).values("user_id")
@@ -151,7 +151,7 @@ def completion_durations(course: CoursePage, period: Period, cohort: Cohort | No
     )[:1]
     return (
         CourseCompletion.objects.filter(
-            _in_cohort(cohort),
+            in_cohort(cohort),
             course=course,
             completed_at__gte=period.start,
             completed_at__lt=period.end,
@@ -195,7 +195,7 @@ def active_fellows(
         submitted_at__gte=since, submitted_at__lt=period.end
     )
     return (
-        QuizAttempt.objects.filter(recent, _in_cohort(cohort), module_id__in=_module_ids(course))
+        QuizAttempt.objects.filter(recent, in_cohort(cohort), module_id__in=_module_ids(course))
         .values("user_id")
         .distinct()
         .count()
@@ -206,10 +206,10 @@ def course_overview(
     course: CoursePage, period: Period, cohort: Cohort | None = None
 ) -> CourseOverview:
     enrolled = Enrolment.objects.filter(
-        _in_cohort(cohort), course=course, enrolled_at__gte=period.start, enrolled_at__lt=period.end
+        in_cohort(cohort), course=course, enrolled_at__gte=period.start, enrolled_at__lt=period.end
     ).count()
     completed = CourseCompletion.objects.filter(
-        _in_cohort(cohort),
+        in_cohort(cohort),
         course=course,
         completed_at__gte=period.start,
         completed_at__lt=period.end,
@@ -255,7 +255,7 @@ def module_funnel(
     """One row per quiz module; one aggregate query per module over the period's enrolments."""
     modules = quiz_modules(course)
     enrolments = Enrolment.objects.filter(
-        _in_cohort(cohort), course=course, enrolled_at__gte=period.start, enrolled_at__lt=period.end
+        in_cohort(cohort), course=course, enrolled_at__gte=period.start, enrolled_at__lt=period.end
     )
     inactive_since = period.end - timedelta(days=inactive_days)
     course_module_ids = [m.pk for m in modules]
@@ -338,7 +338,7 @@ def graded_attempts(
     module: ModulePage, period: Period, cohort: Cohort | None = None
 ) -> QuerySet[QuizAttempt]:
     return QuizAttempt.objects.filter(
-        _in_cohort(cohort),
+        in_cohort(cohort),
         module=module,
         state__in=GRADED_STATES,
         submitted_at__gte=period.start,

@@ -46,9 +46,7 @@ def take_quiz(user, module, *, passing: bool, days_before: float, submit: bool =
     answers = {}
     for q in attempt.layout:
         correct = set(attempt.answer_key[q["id"]]["correct"])
-        answers[q["id"]] = next(
-            c["id"] for c in q["choices"] if (c["id"] in correct) == passing
-        )
+        answers[q["id"]] = next(c["id"] for c in q["choices"] if (c["id"] in correct) == passing)
     return services.submit_attempt(attempt, answers, now=now + timedelta(minutes=5)).attempt
 
 

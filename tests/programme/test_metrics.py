@@ -40,7 +40,9 @@ def funnel_course(site_root):
        before the end (a completion taking 98 days).
     """
     course = make_course(site_root, title="Ranking responses")
-    m1 = make_module(course, title="Pairwise basics", questions=single_choice_pool(2), max_attempts=2)
+    m1 = make_module(
+        course, title="Pairwise basics", questions=single_choice_pool(2), max_attempts=2
+    )
     m2 = make_module(course, title="Rubrics", questions=single_choice_pool(2), max_attempts=2)
     people = {name: make_fellow(f"{name.lower()}@example.org") for name in "ABCDEFH"}
     enrol(people["A"], course, days_before=10)
