@@ -40,6 +40,7 @@ class RecordsIndexView(IndexView):
     in memory: only CSV is offered."""
 
     export_chunk_size = 2000
+    export_related: tuple[str, ...] = ()  # the viewset's: joined for the list's columns
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related(*self.export_related)
