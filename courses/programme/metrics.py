@@ -52,7 +52,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Avg,
@@ -227,7 +227,8 @@ def course_overview(
 
 def courses_overview(period: Period, cohort: Cohort | None = None) -> list[CourseOverview]:
     """The overview of every live course, by title."""
-    courses = CoursePage.objects.live().order_by("title").only("id", "title")
+    # path and depth too: each overview looks up the course's modules in the page tree.
+    courses = CoursePage.objects.live().order_by("title").only("id", "title", "path", "depth")
     return [course_overview(course, period, cohort) for course in courses]
 
 
@@ -563,7 +564,12 @@ def item_analysis(
 ) -> list[QuestionStats]:
     """Per question of the quiz pool seen in the period, in order of first appearance."""
     (question_sql, params), (option_sql, _) = item_analysis_queries(module, period, cohort)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner assumes 100 rows from each jsonb_array_elements call (a quiz has
+            # a handful), so the plan looks expensive enough to JIT-compile, and compiling
+            # takes longer than running it. SET LOCAL ends with this transaction.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(question_sql, params)
         questions = cursor.fetchall()
         cursor.execute(option_sql, params)
