@@ -37,6 +37,11 @@ class ReadOnlyViewSet(ModelViewSet):
     copy_view_enabled = False
     add_to_admin_menu = False
     form_fields: list[str] = []  # never used: the policy refuses add and change
+    index_view_class = admin_views.RecordsIndexView
+    export_related: tuple[str, ...] = ()
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(export_related=self.export_related, **kwargs)
 
 
 class EnrolmentViewSet(ReadOnlyViewSet):
@@ -47,6 +52,9 @@ class EnrolmentViewSet(ReadOnlyViewSet):
     list_display = ["user", "course", "enrolled_at"]
     list_filter = ["course"]
     inspect_view_fields = ["user", "course", "enrolled_at"]
+    list_export = ["user.email", "course.title", "enrolled_at"]
+    export_headings = {"user.email": "Fellow", "course.title": "Course"}
+    export_related = ("user", "course")
 
 
 class QuizAttemptViewSet(ReadOnlyViewSet):
@@ -57,6 +65,18 @@ class QuizAttemptViewSet(ReadOnlyViewSet):
     menu_label = "Quiz attempts"
     list_display = ["user", "module", "attempt_number", "state", "score_percent", "passed"]
     list_filter = ["state", "passed"]
+    list_export = [
+        "user.email",
+        "module.title",
+        "attempt_number",
+        "state",
+        "score_percent",
+        "passed",
+        "started_at",
+        "submitted_at",
+    ]
+    export_headings = {"user.email": "Fellow", "module.title": "Module"}
+    export_related = ("user", "module")
     # The frozen layout and key are long JSON; the inspect view shows the summary fields.
     inspect_view_fields = [
         "user",
@@ -78,6 +98,9 @@ class CourseCompletionViewSet(ReadOnlyViewSet):
     icon = "pick"
     menu_label = "Completions"
     list_display = ["user", "course", "completed_at"]
+    list_export = ["user.email", "course.title", "completed_at"]
+    export_headings = {"user.email": "Fellow", "course.title": "Course"}
+    export_related = ("user", "course")
     inspect_view_fields = ["user", "course", "completed_at", "module_scores"]
 
 

@@ -26,6 +26,7 @@ WAGTAIL_SITE_NAME = "Credence"
 INSTALLED_APPS = [
     "lms.accounts",
     "courses",
+    "courses.programme",
     "certificates",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
