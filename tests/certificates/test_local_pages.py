@@ -14,6 +14,7 @@ from django.utils import timezone
 from certificates.issuing import status_publishing
 from certificates.models import Badge
 from certificates.public import local_pages
+from lms import redis_client
 from tests.certificates.test_verify_fast_path import use_redis_cache
 from tests.support.services import RedisServer
 
@@ -53,7 +54,7 @@ def purge_from_another_process(badge) -> None:
 
     cache.set(status_publishing.badge_generation_key(badge.public_id), "other-process")
     cache.delete(status_publishing.badge_page_cache_key(badge.public_id))
-    redis.Redis.from_url(cache._cache._servers[0]).publish(local_pages.CHANNEL, badge.public_id)
+    redis.Redis.from_url(redis_client.redis_url()).publish(local_pages.CHANNEL, badge.public_id)
 
 
 @pytest.fixture
