@@ -7,7 +7,9 @@ Run (PostgreSQL and Redis; both URLs as for the tests):
 
 Quick form (one round of 5 s runs, for a before/after comparison on a busy machine):
 BENCH_ROUNDS=1 BENCH_DURATION=5s. BENCH_DB names the database it drops and recreates
-(default credence_bench_verify); BENCH_WORKERS the gunicorn workers.
+(default credence_bench_verify); BENCH_REUSE=1 keeps that database and its key file from
+the previous run instead (seeding takes minutes; with BENCH_REUSE=1 the "queries at 1,000"
+figure is measured at 100,000 too); BENCH_WORKERS sets the gunicorn workers.
 
 Run by hand (`make bench`), not in CI. Needs PostgreSQL (DATABASE_URL=postgres://...) and
 wrk (installed with apt-get when missing and running as root; otherwise skipped). Uses
@@ -295,8 +297,16 @@ def main() -> int:
     if not base.startswith("postgres"):
         skip("set DATABASE_URL=postgres://... (PostgreSQL is required)")
     wrk = ensure_wrk()
-    recreate_database(base)
-    keys_dir = tempfile.mkdtemp(prefix="credence-bench-keys-")
+    # BENCH_REUSE=1 keeps the database and key file of an earlier run with the same
+    # BENCH_DB (seeding 100,000 badges takes minutes on a busy machine); the query counts
+    # are still measured.
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+    keys_dir = Path(tempfile.gettempdir()) / f"{DB_NAME}-keys"
+    if not (reuse and (keys_dir / "keys.json").exists()):
+        reuse = False
+        recreate_database(base)
+        shutil.rmtree(keys_dir, ignore_errors=True)
+        keys_dir.mkdir()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.verify_settings",
@@ -310,12 +320,15 @@ def main() -> int:
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "issuer_keys", "create"], env=env, cwd=ROOT, check=True)
+    if not reuse:
+        subprocess.run([*manage, "issuer_keys", "create"], env=env, cwd=ROOT, check=True)
     if os.environ.get("REDIS_URL"):
         django_child(env, "from django.core.cache import cache; cache.clear()")
-    seed(env, 1_000)
+    if not reuse:
+        seed(env, 1_000)
     queries_1k = int(django_child(env, QUERIES).strip())
-    seed(env, 100_000)
+    if not reuse:
+        seed(env, 100_000)
     queries_100k = int(django_child(env, QUERIES).strip())
     ids = django_child(
         env,
@@ -356,10 +369,13 @@ def main() -> int:
                     bare = measure(wrk, port, ids_file.name, "/bench/bare.json", "", per_client)
                     result = measure(wrk, port, ids_path, prefix, suffix, per_client)
                     rounds.setdefault(name, []).append((bare, result))
+                    print(f"  measured {name}: {result} | bare {bare}", flush=True)
         finally:
             server.terminate()
             server.wait(timeout=20)
 
+    if any(run["rps"] == 0 for pairs in rounds.values() for pair in pairs for run in pair):
+        raise SystemExit("a run served no request (is the server up?)")
     for name, pairs in rounds.items():
         for bare, result in pairs:
             print(
