@@ -14,22 +14,20 @@ lives at most LOCAL_SECONDS and never past the badge's expiry, and a process kee
 most CREDENCE_LOCAL_PAGE_COPIES pages and MAX_CHARS characters of them (the oldest go
 first).
 
-Only with Django's Redis cache, as in production; with any other cache, or with
+Only with Django's Redis cache, as in production (lms.redis_client); with any other cache, or with
 CREDENCE_LOCAL_PAGE_COPIES = 0, this layer is off and pages come from the shared cache.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from certificates.conf import conf
+from lms import redis_client
 
 logger = logging.getLogger("credence.badges")
 
@@ -74,7 +72,7 @@ class _Memory:
 
     def token(self) -> int | None:
         """The epoch to hand back to `keep`, or None when copies are not in use."""
-        url, limit = _redis_url(), _copy_limit()
+        url, limit = redis_client.redis_url(), _copy_limit()
         if url is None or limit == 0:
             return None
         listener = self._listener
@@ -258,23 +256,6 @@ class _Listener(threading.Thread):
                 pinged = now
 
 
-@functools.lru_cache(maxsize=8)
-def _is_redis_backend(backend: str) -> bool:
-    """Django's RedisCache or a subclass of it (production's lms.cache.FailSoftRedisCache)."""
-    from django.core.cache.backends.redis import RedisCache
-    from django.utils.module_loading import import_string
-
-    return bool(backend) and issubclass(import_string(backend), RedisCache)
-
-
-def _redis_url() -> str | None:
-    config = settings.CACHES.get("default", {})
-    if not _is_redis_backend(config.get("BACKEND", "")):
-        return None
-    location = config.get("LOCATION")
-    return location[0] if isinstance(location, list | tuple) else location
-
-
 def _copy_limit() -> int:
     return max(0, int(conf.CREDENCE_LOCAL_PAGE_COPIES))
 
@@ -282,11 +263,14 @@ def _copy_limit() -> int:
 def publish_purge(public_id: str) -> None:
     """Tell every web process to drop its copy of this badge's page. Raises when Redis
     cannot be reached (the caller logs it; the listeners notice the outage themselves)."""
-    if _redis_url() is None:
+    client = redis_client.client()
+    if client is None:
         return
-    from django.core.cache import cache
-
-    cache._cache.get_client(write=True).publish(CHANNEL, public_id)
+    try:
+        client.publish(CHANNEL, public_id)
+    except Exception:
+        redis_client.reset()  # a half-done exchange must not answer the next command
+        raise
 
 
 memory = _Memory()

@@ -1,16 +1,31 @@
 """A short road for anonymous visitors to a badge's public page and its JSON verdict."""
 
-import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.urls import Resolver404, resolve
 from django.utils import translation
 
-from certificates.models import PUBLIC_ID_PATTERN
+# Every badge URL starts so (certificates/urls.py, mounted at the root): other paths are
+# not resolved here as well as in the handler.
+BADGE_PATHS = "/badges/"
 
-# The paths of views.badge_page and views.badge_json (certificates/urls.py, mounted at
-# the root); a test checks that reverse() of both matches.
-PUBLIC_VERDICT_PATH = re.compile(rf"^/badges/(?P<public_id>{PUBLIC_ID_PATTERN})(?P<kind>/|\.json)$")
+
+def public_verdict_view(path: str) -> tuple[Callable, str] | None:
+    """(view, public id) when `path` is a badge's page or JSON, as the URL map resolves
+    it (so the two can never disagree), else None."""
+    from certificates.public import views
+
+    if not path.startswith(BADGE_PATHS):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.func not in (views.badge_page, views.badge_json):
+        return None
+    return match.func, match.kwargs["public_id"]
 
 
 class PublicVerdictMiddleware:
@@ -34,15 +49,13 @@ class PublicVerdictMiddleware:
     def __call__(self, request):
         if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return self.get_response(request)
-        match = PUBLIC_VERDICT_PATH.match(request.path_info)
-        if match is None:
+        found = public_verdict_view(request.path_info)
+        if found is None:
             return self.get_response(request)
-        from certificates.public import views
-
+        view, public_id = found
         request.user = AnonymousUser()
-        view = views.badge_json if match["kind"] == ".json" else views.badge_page
         with translation.override(settings.LANGUAGE_CODE):
-            response = view(request, match["public_id"])
+            response = view(request, public_id)
         # What CommonMiddleware and LocaleMiddleware would have added.
         if not response.streaming and not response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))

@@ -1,18 +1,25 @@
-"""A fixed-window limit on public badge lookups per client, kept in the shared cache.
+"""A fixed-window limit on public badge lookups per client, kept in Redis.
 
-With the Redis cache in production every gunicorn worker counts against the same
-window. Settings: CREDENCE_PUBLIC_RATE_LIMIT (requests per window, default 60; 0 turns it
+With Redis (production: the server the cache is on) every gunicorn worker counts
+against the same window, through the project's own client (lms.redis_client): one
+round trip per counted request, a Lua script that adds and sets the counter's lifetime.
+Without it (locmem in tests and development) the count goes through Django's cache API.
+
+Settings: CREDENCE_PUBLIC_RATE_LIMIT (requests per window, default 60; 0 turns it
 off), CREDENCE_PUBLIC_RATE_WINDOW (seconds, default 60); the client's address comes from
 lms.client_ip (CREDENCE_TRUSTED_PROXY_COUNT).
 
 A worker that has seen a client go over its limit remembers it until the window ends and
 answers its further requests without asking Redis (or the database) again.
+
+Pages a worker serves from its own copies (local_pages) are counted in the worker
+(`count_in_passing`) and added to the client's shared counter with its next counted
+request, so serving a copy costs no I/O at all.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from certificates.conf import conf
+from lms import redis_client
 from lms.client_ip import client_ip
 
 logger = logging.getLogger("credence.badges")
@@ -34,6 +42,8 @@ _over_limit: dict[str, float] = {}
 _OVER_LIMIT_MAX = 10_000
 # Requests counted in this process alone, per client and window (count_in_passing).
 _counts_here: dict[str, int] = {}
+# Of those, the ones not yet added to the shared counter in Redis.
+_not_sent: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,11 @@ def _count_here(window: _Window) -> int:
     """Count in this process only (count_in_passing). Bounded like _over_limit."""
     if len(_counts_here) >= _OVER_LIMIT_MAX:
         _counts_here.clear()  # past windows' counters, or a flood of addresses
+    if len(_not_sent) >= _OVER_LIMIT_MAX:
+        _not_sent.clear()
     count = _counts_here.get(window.counter, 0) + 1
     _counts_here[window.counter] = count
+    _not_sent[window.counter] = _not_sent.get(window.counter, 0) + 1
     return count
 
 
@@ -89,177 +102,103 @@ def forget_limited_clients() -> None:
     (tests clear the cache too)."""
     _over_limit.clear()
     _counts_here.clear()
+    _not_sent.clear()
 
 
 def retry_after(request: HttpRequest, scope: str = "lookup") -> int | None:
     """Count this request; return seconds to wait if the client is over its limit, else None.
 
-    Fails open when the cache is down: a public read must not break with Redis.
+    Fails open when Redis is down: a public read must not break with Redis.
     """
-    return retry_after_and_get(request, (), scope)[0]
+    return _counted(_window(request, scope))
 
 
 def retry_after_and_get(
     request: HttpRequest, keys: Sequence[str], scope: str = "lookup"
 ) -> tuple[int | None, dict]:
-    """`retry_after`, and the cache entries of `keys` read in the same Redis round trip
-    (the cached badge page's hit path is these two reads and nothing else).
+    """`retry_after`, and the cache entries of `keys` (Django's `cache.get_many`).
 
     Returns (seconds to wait or None, {key: value} of the keys found). When the cache is
-    down the request is allowed and nothing is found.
+    down the request is allowed and nothing is found; a client this process already
+    knows to be over its limit costs neither read.
     """
-    return _count_in_window(_window(request, scope), keys)
-
-
-def _count_in_window(window: _Window, keys: Sequence[str]) -> tuple[int | None, dict]:
+    window = _window(request, scope)
     if _known_over_limit(window):
         return window.wait, {}
-    try:
-        count, found = _count_and_get(window.counter, window.ends - window.now + 1, keys)
-    except Exception as exc:  # noqa: BLE001 - any cache failure
-        logger.warning("rate limiter unavailable (%s); allowing the request", exc)
-        return None, {}
-    return (window.wait if _over(window, count) else None), found
+    wait = _counted(window)
+    return wait, (cache.get_many(keys) if keys else {})
 
 
 def lookup_unless_limited(
     request: HttpRequest, lookup: Callable[[], T], scope: str = "lookup"
 ) -> tuple[int | None, T | None]:
-    """Count this request and run `lookup` while Redis counts: (None, its result), or
-    (seconds to wait, None) when the client is over its limit.
-
-    On Redis the count is sent before `lookup` runs and its answer read after, so the two
-    round trips (Redis's and the database's) overlap instead of adding up; under load
-    the count cost a fifth of the JSON verdict's time (bench/bench_verify.py). The request
-    that takes a client over its limit has run its lookup for nothing; after it, this
-    worker answers the client without a lookup until the window ends. Fails open.
-    """
-    window = _window(request, scope)
-    if _known_over_limit(window):
-        return window.wait, None
-    redis_cache = getattr(cache, "_cache", None)
-    if window.counter is None or not hasattr(redis_cache, "get_client"):
-        wait, _ = _count_in_window(window, ())
-        return (wait, None) if wait is not None else (None, lookup())
-    commands = _count_commands(window.counter, window.ends - window.now + 1)
-    try:
-        connection = _send(redis_cache, commands)
-    except Exception as exc:  # noqa: BLE001 - any cache failure
-        logger.warning("rate limiter unavailable (%s); allowing the request", exc)
-        return None, lookup()
-    try:
-        result = lookup()
-    finally:
-        # Read the replies whatever happened: unread, they would answer the next request.
-        try:
-            count = int(_receive(connection, len(commands))[0])
-        except Exception as exc:  # noqa: BLE001 - any cache failure
-            logger.warning("rate limiter unavailable (%s); allowing the request", exc)
-            count = 0
-    return (window.wait, None) if _over(window, count) else (None, result)
+    """Count this request, then run `lookup`: (None, its result), or (seconds to wait,
+    None) when the client is over its limit (no lookup is run). Fails open."""
+    wait = retry_after(request, scope)
+    return (wait, None) if wait is not None else (None, lookup())
 
 
 def count_in_passing(request: HttpRequest, scope: str = "lookup") -> int | None:
-    """Count this request without waiting for Redis's answer: seconds to wait if this
-    process already knows the client is over its limit, else None.
+    """Count this request without any I/O: seconds to wait if the client is over its
+    limit on what this process knows, else None.
 
-    For pages a process serves from its own copy (certificates/public/local_pages.py), where
-    waiting for the count would be the only I/O left. The count still lands in Redis, so
-    the client's next lookup that does wait for its count sees this one; Redis is told
-    not to reply at all (CLIENT REPLY SKIP), so nothing is left unread on the connection.
-    This process also counts the client's copies served here: that count can only be
-    lower than the shared one, so a client over the limit on it alone is over for sure
-    (a client asking for one copied page again and again never reaches a counted
-    lookup). Fails open.
+    For pages a process serves from its own copy (certificates/public/local_pages.py),
+    where a Redis round trip would be the only I/O left. The count is kept here and
+    added to the shared counter with the client's next counted request in this process,
+    so that lookup sees it. This process's own count can only be lower than the shared
+    one, so a client over the limit on it alone is over for sure (a client asking for
+    one copied page again and again never reaches a counted lookup). Without Redis the
+    count goes to the cache at once. Fails open.
     """
     window = _window(request, scope)
+    if window.counter is None:
+        return None
     if _known_over_limit(window):
         return window.wait
-    redis_cache = getattr(cache, "_cache", None)
-    if window.counter is None or not hasattr(redis_cache, "get_client"):
-        return _count_in_window(window, ())[0]
-    if _over(window, _count_here(window)):
+    if redis_client.redis_url() is None:
+        return _counted(window)
+    return window.wait if _over(window, _count_here(window)) else None
+
+
+# INCRBY and EXPIRE in one round trip. EXPIRE comes after INCRBY, in the same atomic
+# script, so the counter always has a lifetime however clients interleave.
+COUNT_SCRIPT = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return count
+"""
+# The prefix of the counters' keys in Redis.
+KEY_PREFIX = "credence:"
+
+
+def _counted(window: _Window) -> int | None:
+    """Count the request in its window; seconds to wait if over the limit, else None."""
+    if window.counter is None:
+        return None
+    if _known_over_limit(window):
         return window.wait
-    skip = ("CLIENT", "REPLY", "SKIP")
-    incr, expire = _count_commands(window.counter, window.ends - window.now + 1)
-    try:
-        _send(redis_cache, [skip, incr, skip, expire])
-    except Exception as exc:  # noqa: BLE001 - any cache failure
-        logger.warning("rate limiter unavailable (%s); allowing the request", exc)
-    return None
+    timeout = int(window.ends - window.now + 1)
+    if redis_client.redis_url() is None:
+        count = _count_in_cache(window.counter, timeout)
+    else:
+        # This request, plus the copies served to this client here since the last count.
+        add = 1 + _not_sent.pop(window.counter, 0)
+        key = KEY_PREFIX + window.counter
+        count = redis_client.run_script(None, COUNT_SCRIPT, [key], [add, timeout])
+        if count is None:  # Redis unreachable (lms.redis_client logged it): allowed
+            return None
+    return window.wait if _over(window, int(count)) else None
 
 
-# Each thread keeps one Redis connection of its own for this, made with the cache pool's
-# settings (timeouts included). Checking a connection out of redis-py's pool and back,
-# with the health probe it runs on checkout, cost as much CPU as the commands themselves
-# (bench/bench_verify.py). A connection that fails is dropped and the request allowed.
-_thread = threading.local()
-
-
-def _own_connection(redis_cache):
-    connection = getattr(_thread, "connection", None)
-    if connection is None or getattr(_thread, "cache", None) is not redis_cache:
-        # get_client() builds a whole redis.Redis client; once per thread is enough.
-        pool = redis_cache.get_client(write=True).connection_pool
-        connection = pool.make_connection()
-        _thread.connection, _thread.cache = connection, redis_cache
-    return connection
-
-
-def _send(redis_cache, commands: list[tuple]):
-    """Write `commands` in one go (a pipeline without MULTI); read them with `_receive`."""
-    connection = _own_connection(redis_cache)
-    try:
-        connection.send_packed_command(connection.pack_commands(commands))
-    except BaseException:
-        connection.disconnect()
-        raise
-    return connection
-
-
-def _receive(connection, count: int) -> list:
-    try:
-        return [connection.read_response() for _ in range(count)]
-    except BaseException:
-        # A half-read reply would poison the next request: start afresh next time.
-        connection.disconnect()
-        raise
-
-
-def _count_commands(counter: str, timeout: float) -> list[tuple]:
-    # INCR and EXPIRE in one round trip (Django's incr() costs two), without MULTI/EXEC
-    # (which doubles the replies to parse). EXPIRE comes last, so however the two
-    # interleave with other clients the key always has a lifetime.
-    # make_key, not make_and_validate_key: validation only warns about keys memcached
-    # would refuse, at a few microseconds per key on every lookup.
-    full_counter = cache.make_key(counter)
-    return [("INCR", full_counter), ("EXPIRE", full_counter, int(timeout))]
-
-
-def _count_and_get(counter: str | None, timeout: float, keys: Sequence[str]) -> tuple[int, dict]:
-    redis_cache = getattr(cache, "_cache", None)
-    if hasattr(redis_cache, "get_client"):
-        # Django's RedisCache: the count and the reads in one round trip, the values
-        # decoded as Django's cache.get_many() would.
-        commands = _count_commands(counter, timeout) if counter is not None else []
-        if keys:
-            commands.append(("MGET", *[cache.make_key(key) for key in keys]))
-        results = _receive(_send(redis_cache, commands), len(commands)) if commands else []
-        count = int(results[0]) if counter is not None else 0
-        loads = redis_cache._serializer.loads
-        values = results[-1] if keys else ()
-        found = zip(keys, values, strict=True)
-        return count, {key: loads(value) for key, value in found if value is not None}
-    count = _count(counter, int(timeout)) if counter is not None else 0
-    return count, (cache.get_many(keys) if keys else {})
-
-
-def _count(key: str, timeout: int) -> int:
+def _count_in_cache(key: str, timeout: int) -> int:
     """The counter on caches other than Redis (locmem in tests and development)."""
-    if cache.add(key, 1, timeout=timeout):
-        return 1
     try:
+        if cache.add(key, 1, timeout=timeout):
+            return 1
         return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=timeout)
         return 1
+    except Exception as exc:  # noqa: BLE001 - any cache failure: allow the request
+        logger.warning("rate limiter unavailable (%s); allowing the request", exc)
+        return 0

@@ -8,13 +8,14 @@ A check that could not run has `passed=None`, and then the verdict is never "val
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import InterfaceError, NotSupportedError, OperationalError, connections
+from django.db import connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
@@ -197,8 +198,8 @@ class PublicBadge:
     """The columns of a badge that its public page and JSON read, and nothing else.
 
     `find_public_badge` returns this instead of a `Badge`: building the model instance
-    (all ~35 fields, plus the model-init signals) and compiling its query each time were
-    most of a lookup's cost (bench/bench_verify.py). The verdict code reads both alike.
+    (all ~35 fields, plus the model-init signals) was much of a lookup's cost
+    (bench/bench_verify.py). The verdict code reads both alike.
     """
 
     public_id: str
@@ -226,88 +227,20 @@ class PublicBadge:
 _PUBLIC_BADGE_COLUMNS = tuple(f.name for f in fields(PublicBadge))
 
 
-class _CompiledLookup:
-    """The public-id lookup as SQL compiled once per database connection, with the
-    ORM's own converters (JSON decoding, and datetimes on SQLite) applied to the row."""
-
-    _PLACEHOLDER = "public-id-placeholder"
-
-    def __init__(self, alias: str) -> None:
-        queryset = (
-            Badge.objects.using(alias)
-            .filter(public_id=self._PLACEHOLDER)
-            .annotate(superseded_public_id=F("superseded_by__public_id"))
-            .values_list(*_PUBLIC_BADGE_COLUMNS)
-            .order_by()[:1]
-        )
-        self.compiler = queryset.query.get_compiler(using=alias)
-        self.sql, params = self.compiler.as_sql()
-        if params != (self._PLACEHOLDER,):
-            raise RuntimeError(f"unexpected parameters in the badge lookup: {params!r}")
-        self.converters = self.compiler.get_converters(
-            [column for column, _, _ in self.compiler.select]
-        )
-
-    def _fetch_row(self, public_id: str) -> tuple | None:
-        with self._cursor() as cursor:
-            cursor.execute(self.sql, (public_id,))
-            return cursor.fetchone()
-
-    def _cursor(self):
-        """A Django cursor; on PostgreSQL one that binds parameters on the server.
-
-        Django's default client-side binding sends the query with the id spliced in, so
-        PostgreSQL parses and plans every lookup anew, about half of the lookup's time
-        (docs/performance.md). This cursor binds on the server and has psycopg
-        prepare the statement, once per connection. Only this lookup uses it; the rest of
-        the site keeps Django's default. Wrapped as Django wraps its own cursors, so query
-        logging, error translation and the tests' query counts see it as usual.
-        """
-        connection = self.compiler.connection
-        if connection.vendor != "postgresql":
-            return connection.cursor()
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        with connection.wrap_database_errors:
-            cursor = _preparing_cursor_class()(connection.connection)
-            if connection.queries_logged:
-                return connection.make_debug_cursor(cursor)
-            return connection.make_cursor(cursor)
-
-    def fetch(self, public_id: str) -> PublicBadge | None:
-        connection = self.compiler.connection
-        # The lookup reads one row and may simply run again (outside a transaction), so
-        # it is its own health check: CONN_HEALTH_CHECKS would spend a round trip on
-        # SELECT 1 first, as long as the query itself. It retries once, on a new
-        # connection, when the database dropped the old one since the last request, or
-        # when a deploy changed the badge table under the statement this connection
-        # prepared ("cached plan must not change result type").
-        retryable = not connection.in_atomic_block
-        if retryable and connection.health_check_enabled and not connection.health_check_done:
-            connection.health_check_done = True
-        try:
-            row = self._fetch_row(public_id)
-        except (OperationalError, InterfaceError, NotSupportedError):
-            if not retryable:
-                raise
-            connection.close()
-            row = self._fetch_row(public_id)
-        if row is None:
-            return None
-        (values,) = self.compiler.apply_converters([row], self.converters)
-        return PublicBadge(*values)
-
-
-@functools.cache
-def _preparing_cursor_class():
-    """Django's server-binding psycopg cursor, preparing every statement it executes."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparingCursor
+# The lookup as plain SQL on PostgreSQL, through Django's documented cursor API: building
+# and compiling the equivalent queryset on every request cost more CPU than the rest of
+# the JSON verdict (bench/bench_verify.py; docs/decisions/0005). The columns are
+# PublicBadge's, in its order; a test compares the result with the model's.
+_LOOKUP_SQL = """
+SELECT b.public_id, b.state, b.snapshot, b.credential, b.credential_sha256,
+       b.credential_verified_at, b.issued_at, b.expires_at, b.suspended_at, b.revoked_at,
+       b.revocation_reason, b.pdf, b.recipient_id, b.superseded_by_id, s.public_id,
+       b.withdrawn_at
+FROM certificates_badge b LEFT OUTER JOIN certificates_badge s ON s.id = b.superseded_by_id
+WHERE b.public_id = %s
+LIMIT 1
+"""
+_JSON_COLUMNS = (2, 3)  # snapshot, credential: Django's psycopg setup returns jsonb as text
 
 
 def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge | None:
@@ -315,13 +248,28 @@ def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge 
     Malformed ids cost no query; a known or unknown well-formed one costs one."""
     if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
         return None
-    # Kept on the connection object itself (one per thread): the compiled query refers to
-    # its connection, so a weak-keyed map would never let either go.
     connection = connections[using]
-    lookup = getattr(connection, "_credence_public_badge_lookup", None)
-    if lookup is None:
-        lookup = connection._credence_public_badge_lookup = _CompiledLookup(using)
-    return lookup.fetch(public_id)
+    if connection.vendor != "postgresql":
+        # Other databases (SQLite in development) through the ORM, which converts their
+        # column values: the columns only, the replacement's public id joined in.
+        rows = list(
+            Badge.objects.using(using)
+            .filter(public_id=public_id)
+            .annotate(superseded_public_id=F("superseded_by__public_id"))
+            .values_list(*_PUBLIC_BADGE_COLUMNS)
+            .order_by()[:1]
+        )
+        return PublicBadge(*rows[0]) if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL, [public_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index in _JSON_COLUMNS:
+        if values[index] is not None:
+            values[index] = json.loads(values[index])
+    return PublicBadge(*values)
 
 
 def superseded_public_id(badge: Badge | PublicBadge) -> str | None:

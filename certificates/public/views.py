@@ -228,8 +228,8 @@ def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
     """The verdict as JSON: /badges/<id>.json, or the page with Accept: application/json."""
     # Not cached, unlike the HTML page: the verdict is one indexed query and a hash
     # comparison away, while a cache miss cost three Redis round trips on top of it, and
-    # verifiers mostly ask about a badge once (bench/bench_verify.py). The limiter counts
-    # while the database looks the badge up.
+    # verifiers mostly ask about a badge once (bench/bench_verify.py). A client over its
+    # limit costs no query.
     wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
     limited = _limited_response(wait, as_json=True)
     if limited:
@@ -282,7 +282,7 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         settings.SESSION_COOKIE_NAME not in request.COOKIES and conf.CREDENCE_BADGE_PAGE_CACHE
     )
     if not shareable:
-        # Nothing to read from the cache: the limiter counts while the database looks up.
+        # Nothing to read from the cache: the count, then the lookup.
         wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
         return _limited_response(wait) or _rendered_page(request, badge)
 
@@ -294,9 +294,9 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
     token = local_pages.memory.token()
     body = local_pages.memory.get(public_id, fingerprint) if token is not None else None
     if body is not None:
-        # This process's own copy: counted without waiting for Redis's answer.
+        # This process's own copy: counted here, without I/O (ratelimit.count_in_passing).
         return _limited_response(ratelimit.count_in_passing(request)) or _page_response(body)
-    # The limiter's count and the cache read share one Redis round trip.
+    # The limiter's count, then the shared cache's entries.
     wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
     limited = _limited_response(wait)
     if limited:

@@ -112,10 +112,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # retry instead of a 500 on the next request.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # psycopg prepares a statement only when a cursor asks (the public badge lookup in
-    # certificates/public/verification.py does); Django's client-side cursors never prepare.
-    # A threshold psycopg never reaches, because None would refuse even those requests.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------

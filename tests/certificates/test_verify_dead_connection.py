@@ -1,5 +1,6 @@
-"""docs/threats.md, row F7(a) for the public lookup: it skips CONN_HEALTH_CHECKS' SELECT 1 and
-instead retries once when the reused connection turns out to be dead."""
+"""docs/threats.md, row F7(a), for the public lookup: a connection the database dropped since the last
+request is replaced before the lookup runs (Django's CONN_HEALTH_CHECKS), so the
+verifier gets its verdict, not a 500."""
 
 import psycopg
 import pytest
@@ -44,14 +45,6 @@ def health_checks_counted(monkeypatch):
     return calls
 
 
-def test_lookup_spends_no_round_trip_on_a_health_check(badge, health_checks_counted):
-    start_of_a_request()
-    assert find_public_badge(badge.public_id).public_id == badge.public_id
-    assert health_checks_counted == []
-    # Other queries in the same request do not check either: the lookup vouched for it.
-    assert connection.health_check_done
-
-
 def test_lookup_on_a_connection_killed_since_the_last_request_reconnects(
     badge, health_checks_counted
 ):
@@ -77,25 +70,8 @@ def test_badge_json_answers_after_the_database_dropped_the_connection(badge):
     assert response.json()["status"] == "valid"
 
 
-def prepared_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def test_lookup_is_prepared_once_per_connection_and_counted_as_one_query(badge):
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        for _ in range(3):
-            assert find_public_badge(badge.public_id) is not None
-    assert len(queries) == 3  # still logged and counted like any query
-    lookups = [s for s in prepared_statements() if '"certificates_badge"."public_id" = $1' in s]
-    assert len(lookups) == 1
-
-
 def test_lookup_survives_a_migration_changing_the_table_under_its_prepared_statement(badge):
-    assert find_public_badge(badge.public_id) is not None  # prepared on this connection
+    assert find_public_badge(badge.public_id) is not None
     with connection.cursor() as cursor:
         # What a deploy's migration might do while this process keeps its connection.
         cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(400)')

@@ -1,5 +1,5 @@
 """The cheap road to a badge's public verdict: the middleware short cut, the column-only
-lookup, the one-round-trip limiter and page-cache read, and the inline QR code."""
+lookup, the one-round-trip limiter count and the page-cache read, and the inline QR code."""
 
 import os
 import re
@@ -14,22 +14,26 @@ from django.utils.dateformat import format as format_date
 
 from certificates.issuing import issuance
 from certificates.models import Badge
-from certificates.public import ratelimit
-from certificates.public.middleware import PUBLIC_VERDICT_PATH
+from certificates.public import ratelimit, views
+from certificates.public.middleware import public_verdict_view
 from certificates.public.verification import find_badge, find_public_badge, verify_badge
 from certificates.rendering.qr import qr_svg
-from tests.support.cache import cache_redis, limiter_count, use_redis_cache
+from tests.support.cache import limiter_count, use_redis_cache
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_short_cut_matches_exactly_the_page_and_json_routes():
     public_id = "A" * 24
-    for name in ("certificates:badge", "certificates:badge_json"):
-        assert PUBLIC_VERDICT_PATH.match(reverse(name, args=[public_id]))
+    for name, view in (
+        ("certificates:badge", views.badge_page),
+        ("certificates:badge_json", views.badge_json),
+    ):
+        assert public_verdict_view(reverse(name, args=[public_id])) == (view, public_id)
     for name in ("certificates:badge_pdf", "certificates:badge_credential"):
-        assert not PUBLIC_VERDICT_PATH.match(reverse(name, args=[public_id]))
-    assert not PUBLIC_VERDICT_PATH.match("/badges/" + "A" * 25 + "/")
+        assert public_verdict_view(reverse(name, args=[public_id])) is None
+    assert public_verdict_view("/badges/" + "A" * 25 + "/") is None
+    assert public_verdict_view("/badges/") is None  # the signed-in fellow's own list
 
 
 def test_anonymous_answers_keep_every_security_header(badge, client):
@@ -154,6 +158,24 @@ def test_count_and_read_share_one_call_and_fail_open(rf, settings):
     assert wait is not None and wait >= 1 and found == {"page": {"body": "x"}}
 
 
+def use_redis_cache(settings, url: str, **options) -> None:
+    """Point Django's default cache at the Redis at `url`, as production does (the rate
+    limiter and the page purges use the same Redis); `options` add to the cache's."""
+    from lms.settings.base import redis_cache
+
+    cache = redis_cache(url)
+    settings.CACHES = {"default": {**cache, "OPTIONS": {**cache["OPTIONS"], **options}}}
+
+
+def raw_redis():
+    """A plain redis-py client of the Redis the cache is on, to look at what is stored."""
+    import redis
+
+    from lms import redis_client
+
+    return redis.Redis.from_url(redis_client.redis_url())
+
+
 @pytest.fixture
 def shared_redis_cache(settings):
     """Django's cache on the Redis at REDIS_URL, emptied before and after the test."""
@@ -178,8 +200,8 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings, shared_redis_cache):
     assert first == (None, {"page": {"body": "x"}, "number": 7})
     assert ratelimit.retry_after(request) is None
     assert ratelimit.retry_after(request) >= 1
-    counters = list(cache_redis().keys("*rl:lookup:10.9.9.8:*"))
-    assert len(counters) == 1 and 0 < cache_redis().ttl(counters[0]) <= 61
+    counters = list(raw_redis().keys("*rl:lookup:10.9.9.8:*"))
+    assert len(counters) == 1 and 0 < raw_redis().ttl(counters[0]) <= 61
 
 
 @pytest.mark.redis
@@ -190,7 +212,9 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
 
     server = RedisServer().start()
     try:
-        use_redis_cache(settings, server.url)
+        # Asking Redis again at every call, as soon as it is back (the default waits a
+        # few seconds after a failure: lms/redis_client.py).
+        use_redis_cache(settings, server.url, outage_retry_seconds=0)
         settings.CREDENCE_PUBLIC_RATE_LIMIT = 1
         request = rf.get("/", REMOTE_ADDR="10.9.9.7")
         assert ratelimit.retry_after(request) is None
@@ -207,6 +231,12 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
         assert ratelimit.retry_after(request) is not None  # still remembered
     finally:
         server.stop()
+
+
+def _counter_value(ip: str) -> int:
+    client = raw_redis()
+    (key,) = client.keys(f"*rl:lookup:{ip}:*")
+    return int(client.get(key))
 
 
 @pytest.mark.redis
@@ -263,7 +293,7 @@ def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
     cache = shared_redis_cache
     status_publishing.purge_badge_page("A" * 24)
     key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
-    ttl = cache_redis().ttl(key)
+    ttl = raw_redis().ttl(key)
     assert 0 < ttl <= status_publishing.GENERATION_SECONDS
 
 
