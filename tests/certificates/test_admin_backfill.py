@@ -12,9 +12,9 @@ from certificates.issuing import issuance
 from certificates.models import Badge, BadgeDesign
 from certificates.staff.views import backfill_progress, start_backfill_job
 from courses.models import CourseCompletion
-from tests.certificates.test_admin_support import make_badge, make_editor
 from tests.factories.certificates import make_badge_design
 from tests.support.otp import verified_client_for
+from tests.support.staff import make_badge, make_editor
 
 pytestmark = pytest.mark.django_db
 

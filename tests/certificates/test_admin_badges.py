@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Badge
-from tests.certificates.test_admin_support import make_badge, make_editor
 from tests.support.otp import verified_client_for
+from tests.support.staff import make_badge, make_editor
 
 pytestmark = pytest.mark.django_db
 

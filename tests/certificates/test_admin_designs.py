@@ -7,8 +7,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from certificates.models import Badge, BadgeDesign
-from tests.certificates.test_admin_support import make_editor
 from tests.support.otp import verified_client_for
+from tests.support.staff import make_editor
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from certificates import tasks
 from certificates.models import Badge
 from certificates.staff.views import rerender_progress, start_rerender_job
-from tests.certificates.test_admin_support import make_badge
+from tests.support.staff import make_badge
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ from certificates.issuing import issuance, publishing
 from certificates.models import Badge
 from certificates.tasks import render_badge_task
 from courses.models import CourseCompletion
-from tests.certificates.test_admin_support import make_badge
 from tests.certificates.test_rendering import reload_fonts, remove_shipped_fonts
 from tests.support.badges import issue_badge_now, served_bit
+from tests.support.staff import make_badge
 
 pytestmark = pytest.mark.django_db
 

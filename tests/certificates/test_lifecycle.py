@@ -24,8 +24,8 @@ from certificates.issuing import issuance
 from certificates.models import MAX_RENDER_ATTEMPTS, Badge
 from certificates.public.verification import NOT_REVOKED, badge_checks
 from certificates.signing.ob3.status_list import Bitstring
-from tests.certificates.test_admin_support import make_badge
-from tests.certificates.verify_support import issue_badge_now
+from tests.support.badges import issue_badge_now
+from tests.support.staff import make_badge
 
 State = Badge.State
 ISSUED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

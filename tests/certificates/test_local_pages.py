@@ -13,9 +13,7 @@ from django.utils import timezone
 from certificates.issuing import status_publishing
 from certificates.models import Badge
 from certificates.public import local_pages
-from lms import redis_client
-from tests.certificates.test_verify_fast_path import use_redis_cache
-from tests.support.cache import limiter_count, use_redis_cache
+from tests.support.cache import cache_redis, limiter_count, use_redis_cache
 from tests.support.services import RedisServer, wait_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -51,7 +49,7 @@ def purge_from_another_process(badge) -> None:
 
     cache.set(status_publishing.badge_generation_key(badge.public_id), "other-process")
     cache.delete(status_publishing.badge_page_cache_key(badge.public_id))
-    redis.Redis.from_url(redis_client.redis_url()).publish(local_pages.CHANNEL, badge.public_id)
+    cache_redis().publish(local_pages.CHANNEL, badge.public_id)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""docs/threats.md, row F7(a), for the public lookup: a connection the database dropped since the last
-request is replaced before the lookup runs (Django's CONN_HEALTH_CHECKS), so the
-verifier gets its verdict, not a 500."""
+"""docs/threats.md, row F7(a), for the public lookup: a connection the database dropped
+since the last request is replaced before the lookup runs (Django's CONN_HEALTH_CHECKS),
+so the verifier gets its verdict, not a 500."""
 
 import psycopg
 import pytest

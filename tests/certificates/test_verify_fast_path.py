@@ -18,7 +18,7 @@ from certificates.public import ratelimit, views
 from certificates.public.middleware import public_verdict_view
 from certificates.public.verification import find_badge, find_public_badge, verify_badge
 from certificates.rendering.qr import qr_svg
-from tests.support.cache import limiter_count, use_redis_cache
+from tests.support.cache import cache_redis, limiter_count, use_redis_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -158,24 +158,6 @@ def test_count_and_read_share_one_call_and_fail_open(rf, settings):
     assert wait is not None and wait >= 1 and found == {"page": {"body": "x"}}
 
 
-def use_redis_cache(settings, url: str, **options) -> None:
-    """Point Django's default cache at the Redis at `url`, as production does (the rate
-    limiter and the page purges use the same Redis); `options` add to the cache's."""
-    from lms.settings.base import redis_cache
-
-    cache = redis_cache(url)
-    settings.CACHES = {"default": {**cache, "OPTIONS": {**cache["OPTIONS"], **options}}}
-
-
-def raw_redis():
-    """A plain redis-py client of the Redis the cache is on, to look at what is stored."""
-    import redis
-
-    from lms import redis_client
-
-    return redis.Redis.from_url(redis_client.redis_url())
-
-
 @pytest.fixture
 def shared_redis_cache(settings):
     """Django's cache on the Redis at REDIS_URL, emptied before and after the test."""
@@ -200,8 +182,8 @@ def test_count_and_read_in_one_redis_pipeline(rf, settings, shared_redis_cache):
     assert first == (None, {"page": {"body": "x"}, "number": 7})
     assert ratelimit.retry_after(request) is None
     assert ratelimit.retry_after(request) >= 1
-    counters = list(raw_redis().keys("*rl:lookup:10.9.9.8:*"))
-    assert len(counters) == 1 and 0 < raw_redis().ttl(counters[0]) <= 61
+    counters = list(cache_redis().keys("*rl:lookup:10.9.9.8:*"))
+    assert len(counters) == 1 and 0 < cache_redis().ttl(counters[0]) <= 61
 
 
 @pytest.mark.redis
@@ -234,7 +216,7 @@ def test_limiter_connection_survives_a_redis_restart(rf, settings):
 
 
 def _counter_value(ip: str) -> int:
-    client = raw_redis()
+    client = cache_redis()
     (key,) = client.keys(f"*rl:lookup:{ip}:*")
     return int(client.get(key))
 
@@ -293,7 +275,7 @@ def test_purge_generations_expire_instead_of_piling_up(shared_redis_cache):
     cache = shared_redis_cache
     status_publishing.purge_badge_page("A" * 24)
     key = cache.make_and_validate_key(status_publishing.badge_generation_key("A" * 24))
-    ttl = raw_redis().ttl(key)
+    ttl = cache_redis().ttl(key)
     assert 0 < ttl <= status_publishing.GENERATION_SECONDS
 
 

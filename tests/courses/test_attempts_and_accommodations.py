@@ -15,9 +15,10 @@ from wagtail.models import ModelLogEntry
 
 from courses import accommodations, services
 from courses.models import Accommodation, QuizAttempt, StuckNotice
-from tests.certificates.test_admin_support import make_editor, verified_client_for
 from tests.factories.courses import make_course, make_module, single_choice_pool
 from tests.support.courses import right_answers, wrong_answers
+from tests.support.otp import verified_client_for
+from tests.support.staff import make_editor
 
 pytestmark = pytest.mark.django_db
 

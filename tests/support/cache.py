@@ -5,11 +5,13 @@ from __future__ import annotations
 import redis
 
 
-def use_redis_cache(settings, url: str) -> None:
-    """Point Django's default cache at the Redis at `url`, as production does."""
+def use_redis_cache(settings, url: str, **options) -> None:
+    """Point Django's default cache at the Redis at `url`, as production does (the rate
+    limiter and the page purges use the same Redis); `options` add to the cache's."""
     from lms.settings.base import redis_cache
 
-    settings.CACHES = {"default": redis_cache(url)}
+    cache = redis_cache(url)
+    settings.CACHES = {"default": {**cache, "OPTIONS": {**cache["OPTIONS"], **options}}}
 
 
 def cache_redis() -> redis.Redis:
