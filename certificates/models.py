@@ -210,6 +210,15 @@ class Badge(models.Model):
         ]
         indexes = [models.Index(fields=["state", "last_enqueued_at"], name="badge_sweep_idx")]
         ordering = ["-created_at"]
+        # One permission per staff action, so a role can be given some and not others
+        # (certificates.staff.views.BadgePermissionPolicy maps them to the admin's actions).
+        permissions = [
+            ("award_badge", "Can award badges by hand (one, by CSV, or past completions)"),
+            ("revoke_badge", "Can revoke badges (one, or by CSV)"),
+            ("suspend_badge", "Can suspend and reinstate badges"),
+            ("reissue_badge", "Can re-issue badges"),
+            ("rerender_badge", "Can re-render badges and retry failed renders"),
+        ]
 
     def __str__(self) -> str:
         title = self.snapshot.get("badge_title", "Badge")

@@ -1,11 +1,12 @@
 """Admin: the "Badges" menu (badge designs, issued badges and their actions), and warnings
 about courses that give fellows no badge.
 
-Permissions (assign them to a group under Settings → Groups):
+Permissions (assign them to a group under Settings → Groups; lms.accounts.roles sets up
+the project's roles):
 - Badge designs: add/change/delete badge design.
-- Issued badges: "Can view badge" to look; "Can change badge" is the badge-admin
-  permission (revoke, suspend, reinstate, re-issue, bulk re-render); "Can add badge"
-  awards manually. See certificates.staff.views.BadgePermissionPolicy.
+- Issued badges: "Can view badge" to look, and one permission per action (award, revoke,
+  suspend and reinstate, re-issue, re-render). See
+  certificates.staff.views.BadgePermissionPolicy.
 """
 
 from django.contrib.auth import get_permission_codename

@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -30,6 +31,7 @@ from courses.models.accommodations import (
     MAX_EXTRA_MINUTES,
     REASON_MAX_LENGTH,
 )
+from lms.accounts.roles import may_see_fellow_emails
 
 
 class AccommodationForm(forms.Form):
@@ -164,7 +166,20 @@ def grant_menu_item(user, fellow_id: int, module_id: int) -> list[MenuItem]:
     return [MenuItem("Grant accommodation", url=url, icon_name="user", priority=5)]
 
 
-class QuizAttemptIndexView(IndexView):
+class FellowRecordIndexView(IndexView):
+    """A "Learning records" list: fellows by name, and their e-mail address in a column
+    of its own only for roles that write to fellows (lms.accounts.roles)."""
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if not may_see_fellow_emails(self.request.user):
+            return columns
+        email = Column("email", label="E-mail", accessor=lambda record: record.user.email)
+        return [columns[0], email, *columns[1:]]
+
+
+class QuizAttemptIndexView(FellowRecordIndexView):
     def get_list_more_buttons(self, instance):
         return [
             *super().get_list_more_buttons(instance),
@@ -172,7 +187,7 @@ class QuizAttemptIndexView(IndexView):
         ]
 
 
-class StuckNoticeIndexView(IndexView):
+class StuckNoticeIndexView(FellowRecordIndexView):
     def get_list_more_buttons(self, instance):
         return [
             *super().get_list_more_buttons(instance),

@@ -33,6 +33,7 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 
 class ReadOnlyViewSet(ModelViewSet):
+    index_view_class = admin_views.FellowRecordIndexView
     inspect_view_enabled = True
     copy_view_enabled = False
     add_to_admin_menu = False
