@@ -85,8 +85,8 @@ class BadgePermissionPolicy(ModelPermissionPolicy):
         "rerender": ("rerender", "change"),
     }
     implied["view"] = ("view", *sorted({a for allowed in implied.values() for a in allowed}))
-    # Any of these may open the bulk CSV page (each kind re-checks its own action).
-    BULK_ACTIONS = ("award", "revoke")
+    # The bulk CSV page: for those who may award or revoke (each kind checks its own).
+    implied["bulk"] = (*implied["award"], *implied["revoke"])
 
     def user_has_permission(self, user, action):
         has = super().user_has_permission
@@ -407,6 +407,10 @@ class BadgeIndexView(IndexView):
                 HeaderButton(
                     "Issue for past completions", url=admin_url("backfill"), icon_name="tag"
                 )
+            )
+        if self.user_has_permission("bulk"):
+            buttons.append(
+                HeaderButton("Bulk award or revoke", url=admin_url("bulk"), icon_name="upload")
             )
         return buttons
 
