@@ -84,13 +84,15 @@ class BulkUploadView(BadgeAdminFormView):
 
     def post(self, request, *args, **kwargs):
         if _content_length(request) > conf.CREDENCE_BULK_CSV_MAX_BYTES + UPLOAD_OVERHEAD_BYTES:
-            form = self.get_form_class()(kinds=self.kinds())
-            form.add_error(
-                None,
+            refused = (
                 f"The file is larger than {conf.CREDENCE_BULK_CSV_MAX_BYTES:,} bytes;"
-                " split it into parts.",
+                " split it into parts."
             )
-            response = self.render_to_response(self.get_context_data(form=form))
+            # An unbound form: binding it would read the body this refuses.
+            form = self.get_form_class()(kinds=self.kinds())
+            response = self.render_to_response(
+                self.get_context_data(form=form, upload_refused=refused)
+            )
             response.status_code = 413
             return response
         parent_post = super().post
