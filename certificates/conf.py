@@ -43,6 +43,10 @@ class CertificatesSettings(AppSettings):
         "CREDENCE_RENDER_LEASE_SECONDS": 180,
         # Tests only: while this file exists a render waits, so a worker can be killed there.
         "CREDENCE_RENDER_PAUSE_FILE": None,
+        # The largest CSV, in bytes, the badge admin's bulk award or revoke accepts.
+        "CREDENCE_BULK_CSV_MAX_BYTES": 1_000_000,
+        # The most rows (fellows or badges) one bulk award or revoke may name.
+        "CREDENCE_BULK_CSV_MAX_ROWS": 2_000,
     }
 
 

@@ -210,6 +210,15 @@ class Badge(models.Model):
         ]
         indexes = [models.Index(fields=["state", "last_enqueued_at"], name="badge_sweep_idx")]
         ordering = ["-created_at"]
+        # One permission per staff action, so a role can be given some and not others
+        # (certificates.staff.views.BadgePermissionPolicy maps them to the admin's actions).
+        permissions = [
+            ("award_badge", "Can award badges by hand (one, by CSV, or past completions)"),
+            ("revoke_badge", "Can revoke badges (one, or by CSV)"),
+            ("suspend_badge", "Can suspend and reinstate badges"),
+            ("reissue_badge", "Can re-issue badges"),
+            ("rerender_badge", "Can re-render badges and retry failed renders"),
+        ]
 
     def __str__(self) -> str:
         title = self.snapshot.get("badge_title", "Badge")
@@ -275,3 +284,80 @@ class StatusVersion(models.Model):
 
     def __str__(self) -> str:
         return f"status version {self.token}"
+
+
+def new_job_id() -> str:
+    return secrets.token_hex(16)  # 32 hex characters, unguessable: the job's URL
+
+
+class BulkBadgeJob(models.Model):
+    """One confirmed bulk award or revoke from a CSV (certificates.staff.bulk): applied
+    all or nothing by a Celery task, each row's outcome kept in BulkBadgeRow."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", "Bulk award"
+        REVOKE = "revoke", "Bulk revoke"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: nothing was changed"
+
+    job_id = models.CharField(max_length=32, unique=True, default=new_job_id, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.job_id}"
+
+
+class BulkBadgeRow(models.Model):
+    """One line of a bulk job's CSV as it was previewed, and what became of it."""
+
+    class Outcome(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        AWARDED = "awarded", "Awarded"
+        REVOKED = "revoked", "Revoked"
+        FAILED = "failed", "Failed"
+        ROLLED_BACK = "rolled_back", "Undone: another line failed"
+        NOT_RUN = "not_run", "Not run: an earlier line failed"
+
+    job = models.ForeignKey(BulkBadgeJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    # The cells as uploaded (already checked for length and control characters).
+    email = models.CharField(max_length=254, blank=True)
+    course_ref = models.CharField(max_length=255, blank=True)
+    badge_ref = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    # What the preview resolved them to.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The badge awarded (once committed) or revoked.
+    badge = models.ForeignKey(Badge, null=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.WAITING)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["job", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "line"], name="bulk_badge_row_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.get_outcome_display()}"

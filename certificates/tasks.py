@@ -59,6 +59,15 @@ def issue_badges_for_past_completions_task(course_id: int, by_user_id: int | Non
     return issuance.issue_badges_for_past_completions(course, by=by)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600)
+def run_bulk_badge_job_task(job_pk: int) -> str:
+    """Apply a confirmed bulk award or revoke, all or nothing (certificates.staff.bulk).
+    Safe to deliver twice: the second delivery finds the job claimed or finished."""
+    from certificates.staff import bulk
+
+    return bulk.run_job(job_pk)
+
+
 @shared_task(acks_late=True, soft_time_limit=90, time_limit=120, max_retries=5)
 def resign_badge_task(badge_id: int, compromised_key_id: str) -> bool:
     """Re-sign (and re-render) a badge whose key was marked compromised. Safe to run twice."""

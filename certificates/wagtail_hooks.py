@@ -1,11 +1,12 @@
 """Admin: the "Badges" menu (badge designs, issued badges and their actions), and warnings
 about courses that give fellows no badge.
 
-Permissions (assign them to a group under Settings → Groups):
+Permissions (assign them to a group under Settings → Groups; lms.accounts.roles sets up
+the project's roles):
 - Badge designs: add/change/delete badge design.
-- Issued badges: "Can view badge" to look; "Can change badge" is the badge-admin
-  permission (revoke, suspend, reinstate, re-issue, bulk re-render); "Can add badge"
-  awards manually. See certificates.staff.views.BadgePermissionPolicy.
+- Issued badges: "Can view badge" to look, and one permission per action (award, revoke,
+  suspend and reinstate, re-issue, re-render). See
+  certificates.staff.views.BadgePermissionPolicy.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -27,6 +28,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from certificates.issuing import coverage
 from certificates.models import Badge, BadgeDesign
+from certificates.staff import bulk_views
 from certificates.staff import views as staff_views
 from certificates.staff.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from courses.models import CoursePage
@@ -178,6 +180,18 @@ class BadgeViewSet(ModelViewSet):
                 r"^rerender/(?P<job_id>[0-9a-f]{32})/$",
                 staff_views.RerenderProgressView.as_view(),
                 name="rerender_progress",
+            ),
+            path("bulk/", bulk_views.BulkUploadView.as_view(), name="bulk"),
+            path("bulk/confirm/", bulk_views.BulkConfirmView.as_view(), name="bulk_confirm"),
+            re_path(
+                r"^bulk/(?P<job_id>[0-9a-f]{32})/$",
+                bulk_views.BulkProgressView.as_view(),
+                name="bulk_progress",
+            ),
+            re_path(
+                r"^bulk/(?P<job_id>[0-9a-f]{32})/outcomes\.csv$",
+                bulk_views.BulkOutcomesView.as_view(),
+                name="bulk_outcomes",
             ),
             path("issue-past/", staff_views.BackfillView.as_view(), name="backfill"),
             re_path(

@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -32,6 +33,7 @@ from courses.models.accommodations import (
     REASON_MAX_LENGTH,
 )
 from courses.programme.csv_export import streaming_csv_response
+from lms.accounts.roles import may_see_fellow_emails
 
 
 class AccommodationForm(forms.Form):
@@ -183,12 +185,30 @@ class RecordsIndexView(IndexView):
         xlsx = self.xlsx_export_url
         return [b for b in super().header_more_buttons if getattr(b, "url", None) != xlsx]
 
+    @cached_property
+    def columns(self):
+        """Fellows by name; their e-mail address in a column of its own only for roles
+        that write to fellows (lms.accounts.roles)."""
+        columns = super().columns
+        if not may_see_fellow_emails(self.request.user):
+            return columns
+        email = Column("email", label="E-mail", accessor=lambda record: record.user.email)
+        return [columns[0], email, *columns[1:]]
+
     def as_spreadsheet(self, queryset, spreadsheet_format):
         if spreadsheet_format != self.FORMAT_CSV:
             raise Http404("Only CSV downloads are offered.")
-        fields = [f.replace(".", "__") for f in self.list_export]
+        # Only roles that write to fellows get their addresses; others get their names.
+        hide_emails = not may_see_fellow_emails(self.request.user)
+        export = [
+            "user.display_name" if hide_emails and f == "user.email" else f
+            for f in self.list_export
+        ]
+        fields = [f.replace(".", "__") for f in export]
         rows = queryset.values_list(*fields).iterator(chunk_size=self.export_chunk_size)
-        headings = [self.get_heading(queryset, f) for f in self.list_export]
+        headings = [
+            "Fellow" if f == "user.display_name" else self.get_heading(queryset, f) for f in export
+        ]
         return streaming_csv_response(self.get_filename(), headings, rows)
 
 

@@ -153,3 +153,40 @@ class BadgeFilterSet(WagtailFilterSet):
     class Meta:
         model = Badge
         fields = ["state", "course", "issued_at"]
+
+
+class BulkUploadForm(forms.Form):
+    """The CSV of a bulk award or revoke; certificates.staff.bulk reads and checks it."""
+
+    kind = forms.ChoiceField(choices=(), widget=forms.RadioSelect, label="What to do for each row")
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8, first line naming the columns. Award: email, course (its slug or id). "
+            "Revoke: badge (its public id) or email and course, and reason."
+        ),
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0][0]
+
+    def clean(self):
+        from certificates.conf import conf
+        from certificates.staff import bulk
+
+        cleaned = super().clean()
+        upload, kind = cleaned.get("file"), cleaned.get("kind")
+        if upload is None or not kind:
+            return cleaned
+        limit = conf.CREDENCE_BULK_CSV_MAX_BYTES
+        if upload.size > limit:
+            self.add_error("file", f"The file is larger than {limit:,} bytes; split it into parts.")
+            return cleaned
+        try:
+            self.rows = bulk.read_csv(upload.read(limit + 1), kind)
+        except bulk.UploadError as error:
+            self.add_error("file", str(error))
+        return cleaned

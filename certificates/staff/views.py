@@ -1,11 +1,21 @@
 """Wagtail admin views for issued badges: list, inspect, lifecycle actions, bulk jobs.
 
-Badge administration is Django's own model permissions on Badge, which Wagtail's group
-editor shows under "Issued badges":
+Badge administration is Django's model permissions on Badge, which Wagtail's group editor
+shows under "Issued badges", one per staff action (BadgePermissionPolicy):
 
-- view_badge (or any of the two below): see the list and each badge;
-- change_badge ("badge admin"): revoke, suspend, reinstate, re-issue, bulk re-render;
-- add_badge: award a badge manually, or issue the badges of past completions.
+- award_badge: award a badge by hand, by CSV, or issue the badges of past completions;
+- revoke_badge: revoke one badge, or many by CSV;
+- suspend_badge: suspend and reinstate;
+- reissue_badge: re-issue;
+- rerender_badge: re-render a course's badges, retry a render that was given up;
+- view_badge, or any of the above: see the list and each badge.
+
+Django's own change_badge ("badge admin") still allows every action but awarding, and
+add_badge still allows awarding, so groups set up before the per-action permissions keep
+what they had. The roles in lms.accounts.roles use the per-action ones.
+
+Fellows' e-mail addresses are shown, and searchable, only to staff with
+accounts.view_fellow_email; the others see names.
 
 Every action is a POST with CSRF behind its own confirmation page, is checked on the
 server, and calls certificates.issuing.issuance; an IssuanceError becomes an admin message.
@@ -45,6 +55,7 @@ from certificates.models import Badge
 from certificates.public.verification import badge_status
 from certificates.staff.forms import AwardForm, BackfillForm, RerenderForm, RevokeForm
 from courses.models import CoursePage
+from lms.accounts.roles import may_see_fellow_emails
 
 URL_NAMESPACE = "badges"
 # The inspect page lists this many of the badge's latest history entries.
@@ -61,10 +72,21 @@ def admin_url(name: str, *args) -> str:
 
 class BadgePermissionPolicy(ModelPermissionPolicy):
     """Badges are frozen records: Wagtail's generic add, edit and delete views are refused
-    to everyone, superusers included. Our own actions ask for "manage" (change_badge) and
-    "award" (add_badge); "view" is any of view, change or add."""
+    to everyone, superusers included. Our own actions ("award", "revoke", "suspend" (and
+    reinstate), "reissue", "rerender") each ask for their own permission or the legacy
+    one that covered them; "view" is any badge permission."""
 
-    implied = {"view": ("view", "change", "add"), "manage": ("change",), "award": ("add",)}
+    # Our action -> the Django permission actions (codename prefixes) that allow it.
+    implied = {
+        "award": ("award", "add"),
+        "revoke": ("revoke", "change"),
+        "suspend": ("suspend", "change"),
+        "reissue": ("reissue", "change"),
+        "rerender": ("rerender", "change"),
+    }
+    implied["view"] = ("view", *sorted({a for allowed in implied.values() for a in allowed}))
+    # The bulk CSV page: for those who may award or revoke (each kind checks its own).
+    implied["bulk"] = (*implied["award"], *implied["revoke"])
 
     def user_has_permission(self, user, action):
         has = super().user_has_permission
@@ -353,6 +375,20 @@ def badge_list_columns() -> list:
 class BadgeIndexView(IndexView):
     page_title = "Issued badges"
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.shows_emails = may_see_fellow_emails(request.user)
+        if not self.shows_emails:
+            # Searching by address would tell whether someone holds a badge.
+            self.search_fields = [f for f in self.search_fields or () if "email" not in f]
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if self.shows_emails:
+            return columns
+        return [column for column in columns if column.name != "email"]
+
     def get_base_queryset(self):
         # One query per page whatever its length: the columns read only these joins.
         return super().get_base_queryset().select_related("course", "recipient")
@@ -362,7 +398,7 @@ class BadgeIndexView(IndexView):
         buttons = list(super().header_buttons)
         if self.user_has_permission("award"):
             buttons.append(HeaderButton("Award a badge", url=admin_url("award"), icon_name="plus"))
-        if self.user_has_permission("manage"):
+        if self.user_has_permission("rerender"):
             buttons.append(
                 HeaderButton("Re-render a course", url=admin_url("rerender"), icon_name="resubmit")
             )
@@ -371,6 +407,10 @@ class BadgeIndexView(IndexView):
                 HeaderButton(
                     "Issue for past completions", url=admin_url("backfill"), icon_name="tag"
                 )
+            )
+        if self.user_has_permission("bulk"):
+            buttons.append(
+                HeaderButton("Bulk award or revoke", url=admin_url("bulk"), icon_name="upload")
             )
         return buttons
 
@@ -382,25 +422,30 @@ class BadgeAction:
     classname: str = "button button-secondary"
 
 
-# Each lifecycle action's button on the inspect page: label, URL name, class.
+# Each lifecycle action's button on the inspect page: label, URL name, class, and the
+# policy action (BadgePermissionPolicy) it needs.
 ACTION_BUTTONS = {
-    lifecycle.SUSPEND: ("Suspend", "suspend", BadgeAction.classname),
-    lifecycle.REINSTATE: ("Reinstate", "reinstate", BadgeAction.classname),
-    lifecycle.REISSUE: ("Re-issue", "reissue", BadgeAction.classname),
-    lifecycle.RETRY_RENDER: ("Retry rendering", "retry_render", BadgeAction.classname),
-    lifecycle.REVOKE: ("Revoke", "revoke", "button serious"),
+    lifecycle.SUSPEND: ("Suspend", "suspend", BadgeAction.classname, "suspend"),
+    lifecycle.REINSTATE: ("Reinstate", "reinstate", BadgeAction.classname, "suspend"),
+    lifecycle.REISSUE: ("Re-issue", "reissue", BadgeAction.classname, "reissue"),
+    lifecycle.RETRY_RENDER: (
+        "Retry rendering",
+        "retry_render",
+        BadgeAction.classname,
+        "rerender",
+    ),
+    lifecycle.REVOKE: ("Revoke", "revoke", "button serious", "revoke"),
 }
 
 
 def available_actions(badge: Badge, user, policy: BadgePermissionPolicy) -> list[BadgeAction]:
-    """The buttons the inspect page offers (none for a revoked or superseded badge:
-    revocation is final). The action views re-check everything."""
-    if not policy.user_has_permission(user, "manage"):
-        return []
+    """The buttons the inspect page offers to this user (none for a revoked or superseded
+    badge: revocation is final). The action views re-check everything."""
     actions = []
     for action in lifecycle.allowed_actions(badge):
-        label, url_name, classname = ACTION_BUTTONS[action]
-        actions.append(BadgeAction(label, admin_url(url_name, badge.pk), classname))
+        label, url_name, classname, needs = ACTION_BUTTONS[action]
+        if policy.user_has_permission(user, needs):
+            actions.append(BadgeAction(label, admin_url(url_name, badge.pk), classname))
     return actions
 
 
@@ -429,6 +474,7 @@ class BadgeInspectView(InspectView):
                 for key, value in sorted(badge.snapshot.items())
             ],
             recipient_name=visible_text(badge.snapshot.get("recipient_name", "")),
+            shows_emails=may_see_fellow_emails(self.request.user),
             public_url=reverse("certificates:badge", args=[badge.public_id]),
             pdf_url=reverse("certificates:badge_pdf", args=[badge.public_id])
             if badge.pdf
@@ -451,7 +497,7 @@ class BadgePermissionRequiredMixin:
     redirect to the dashboard, which hides the refusal from clients and logs."""
 
     model = Badge
-    permission_required = "manage"
+    permission_required = ""  # a BadgePermissionPolicy action; each view names its own
 
     def dispatch(self, request, *args, **kwargs):
         policy = policy_registry.get_by_type(Badge)
@@ -528,6 +574,7 @@ class BadgeActionView(BadgeAdminFormView):
 
 
 class RevokeBadgeView(BadgeActionView):
+    permission_required = "revoke"
     page_title = "Revoke badge"
     form_class = RevokeForm
     action = lifecycle.REVOKE
@@ -550,6 +597,7 @@ class RevokeBadgeView(BadgeActionView):
 
 
 class SuspendBadgeView(BadgeActionView):
+    permission_required = "suspend"
     page_title = "Suspend badge"
     form_class = forms.Form
     action = lifecycle.SUSPEND
@@ -581,6 +629,7 @@ class SuspendBadgeView(BadgeActionView):
 
 
 class ReinstateBadgeView(BadgeActionView):
+    permission_required = "suspend"
     page_title = "Reinstate badge"
     form_class = forms.Form
     action = lifecycle.REINSTATE
@@ -593,6 +642,7 @@ class ReinstateBadgeView(BadgeActionView):
 
 
 class ReissueBadgeView(BadgeActionView):
+    permission_required = "reissue"
     page_title = "Re-issue badge"
     form_class = forms.Form
     action = lifecycle.REISSUE
@@ -610,6 +660,7 @@ class ReissueBadgeView(BadgeActionView):
 
 
 class RetryRenderView(BadgeActionView):
+    permission_required = "rerender"
     page_title = "Retry rendering"
     form_class = forms.Form
     action = lifecycle.RETRY_RENDER
@@ -657,6 +708,7 @@ class AwardBadgeView(BadgeAdminFormView):
 
 
 class RerenderCourseView(BadgeAdminFormView):
+    permission_required = "rerender"
     page_title = "Re-render a course's badges"
     template_name = "certificates/admin/rerender.html"
     form_class = RerenderForm
@@ -703,6 +755,7 @@ class JobProgressView(BadgePermissionRequiredMixin, WagtailAdminTemplateMixin, T
     """The progress page of a bulk job; refreshes itself until the job is done."""
 
     header_icon = "resubmit"
+    permission_required = "rerender"
     template_name = "certificates/admin/rerender_progress.html"
     refresh_seconds = 3
     measure = staticmethod(rerender_progress)

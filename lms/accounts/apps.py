@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import sessions
+        from django.db.models.signals import post_migrate
+
+        from . import roles, sessions
 
         sessions.connect()
+        # Permissions that appear after the roles' migration (a later app's) reach the
+        # roles on the next migrate; see lms.accounts.roles.
+        post_migrate.connect(roles.ensure_roles_after_migrate, dispatch_uid="credence-roles")

@@ -77,6 +77,10 @@ class User(AbstractUser):
             # Backstop for sign-up races: two accounts for one mailbox in any case.
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
+        # Admin lists of badges and learning records show fellows' names to everyone who
+        # may open them, and their addresses only to roles that write to fellows
+        # (lms.accounts.roles: badge officers, programme admins).
+        permissions = [("view_fellow_email", "Can see fellows' e-mail addresses in the admin")]
 
     @property
     def is_course_team(self) -> bool:
