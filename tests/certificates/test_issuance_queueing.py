@@ -10,8 +10,8 @@ import time_machine
 from certificates import tasks
 from certificates.issuing import issuance
 from certificates.models import Badge, StatusList
-from tests.certificates.test_admin_support import make_badge
 from tests.factories.certificates import make_badge_design
+from tests.support.staff import make_badge
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from certificates import tasks
 from certificates.issuing import issuance, publishing
 from certificates.models import Badge
-from tests.certificates.test_admin_support import make_badge
+from tests.support.staff import make_badge
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from certificates.issuing import issuance
 from certificates.models import Badge
-from tests.certificates.test_admin_support import make_badge
+from tests.support.staff import make_badge
 
 State = Badge.State
 
