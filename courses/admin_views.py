@@ -32,8 +32,8 @@ from courses.models.accommodations import (
     MAX_EXTRA_MINUTES,
     REASON_MAX_LENGTH,
 )
-from courses.programme.csv_export import streaming_csv_response
 from lms.accounts.roles import may_see_fellow_emails
+from lms.csv_export import streaming_csv_response
 
 
 class AccommodationForm(forms.Form):
@@ -170,7 +170,7 @@ def grant_menu_item(user, fellow_id: int, module_id: int) -> list[MenuItem]:
 
 class RecordsIndexView(IndexView):
     """The list, and its "Download CSV": streamed from a server-side cursor, formula-safe
-    (courses.programme.csv_export), over the list's filters. Wagtail's own download builds
+    (lms.csv_export), over the list's filters. Wagtail's own download builds
     each row from a model instance held in memory, and its XLSX builds the whole workbook
     in memory: only CSV is offered."""
 

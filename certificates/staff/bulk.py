@@ -13,7 +13,7 @@
    line failed and why. Progress while it runs is a counter in the cache, since the
    rows' outcomes only become visible when the transaction commits.
 4. `outcomes_csv` is the job's rows and outcomes as CSV, every cell safe to open in a
-   spreadsheet (`safe_cell`).
+   spreadsheet (`lms.csv_export`).
 
 Awarding by CSV is the single "Award a badge" form many times over: the badge is marked
 as awarded by hand, and a recorded completion is not required (the preview says whether
@@ -44,6 +44,7 @@ from certificates.models import PUBLIC_ID_RE, Badge, BulkBadgeJob, BulkBadgeRow
 from courses.models import CourseCompletion, CoursePage
 from lms.accounts.models import normalize_email_address
 from lms.accounts.names import check_printable_name
+from lms.csv_export import csv_lines
 
 logger = logging.getLogger("credence.badges")
 
@@ -530,44 +531,24 @@ def _record_failure(job: BulkBadgeJob, rows: list[BulkBadgeRow], failed_at: int,
 
 # --- the outcome report -------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting with = + - @, a tab or a
-    carriage return would be read as a formula, so it gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 OUTCOME_HEADER = ("line", "email", "course", "badge", "reason", "outcome", "message")
 
 
-def outcome_rows(job: BulkBadgeJob) -> Iterator[list[str]]:
-    yield list(OUTCOME_HEADER)
+def outcome_rows(job: BulkBadgeJob) -> Iterator[tuple]:
     rows = job.rows.select_related("badge").order_by("line")
     for row in rows.iterator(chunk_size=500):
         badge = row.badge.public_id if row.badge else row.badge_ref
-        yield [
-            safe_cell(value)
-            for value in (
-                row.line,
-                row.email,
-                row.course_ref,
-                badge,
-                row.reason,
-                row.get_outcome_display(),
-                row.message,
-            )
-        ]
+        yield (
+            row.line,
+            row.email,
+            row.course_ref,
+            badge,
+            row.reason,
+            row.get_outcome_display(),
+            row.message,
+        )
 
 
 def outcomes_csv(job: BulkBadgeJob) -> Iterable[str]:
-    """The report as CSV text, line by line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in outcome_rows(job):
-        writer.writerow(cells)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    """The report as CSV text, line by line, every cell safe to open in a spreadsheet."""
+    return csv_lines(OUTCOME_HEADER, outcome_rows(job))

@@ -30,9 +30,9 @@ from courses.models import (
     QuizAttempt,
 )
 from courses.programme import cohort_upload, metrics
-from courses.programme.csv_export import streaming_csv_response
 from courses.programme.forms import EnrolCohortForm, MemberUploadForm, ReportFilterForm
 from courses.programme.models import Cohort
+from lms.csv_export import streaming_csv_response
 
 REPORTS_PERMISSION = "programme.view_reports"
 CHUNK_SIZE = 2000

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from courses.models import Enrolment
-from courses.programme.csv_export import csv_lines, safe_cell
+from lms.csv_export import csv_lines, safe_cell
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","x")',
