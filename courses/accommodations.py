@@ -167,19 +167,25 @@ def grant_url(user_id: int, module_id: int) -> str:
 
 
 def course_team_emails(module: ModulePage) -> list[str]:
-    """Who hears that a fellow is stuck: active staff who can edit the course and grant
-    accommodations, and the course's owner; `settings.MANAGERS` if there is nobody."""
-    from wagtail.permission_policies.pages import PagePermissionPolicy
-
+    """Who hears that a fellow is stuck: active staff who may grant accommodations (the
+    Programme admin role, superusers), and the course's owner; `settings.MANAGERS` if
+    there is nobody. Granting is what helps: a course author, who may edit the course
+    but not grant, would only be able to pass the message on."""
     course = module.get_parent().specific_deferred
-    editors = PagePermissionPolicy().users_with_permission_for_instance("change", course)
     grant = Permission.objects.filter(
         content_type__app_label="courses", codename="add_accommodation"
     )
-    helpers = editors.filter(
-        Q(is_superuser=True)
-        | (Q(is_staff=True) & (Q(user_permissions__in=grant) | Q(groups__permissions__in=grant)))
+    candidates = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True) | Q(user_permissions__in=grant) | Q(groups__permissions__in=grant)
+        )
+        .distinct()
     )
+    # may_grant is the rule the grant form itself applies (the course team, with the
+    # permission), so whoever is told can act on it.
+    helpers = [user for user in candidates if may_grant(user)]
     emails = {u.email for u in helpers if u.email}
     owner = get_user_model().objects.filter(pk=course.owner_id, is_active=True, is_staff=True)
     emails.update(u.email for u in owner if u.email)

@@ -142,6 +142,27 @@ def test_only_those_who_can_help_are_emailed(
     assert sorted(mail.outbox[0].to) == sorted([staff_user.email, helper.email])
 
 
+def test_the_programme_admin_role_is_told_and_a_course_author_is_not(
+    client, fellow, staff_user, quiz, password, django_capture_on_commit_callbacks
+):
+    """With the roles as set up by lms.accounts.roles: a programme admin may grant, so
+    hears of it; a course author may edit the course but not grant, so does not."""
+    from django.contrib.auth.models import Group
+
+    from lms.accounts import roles
+
+    roles.ensure_roles()
+    course, module = quiz
+    admin = make_editor("programme@example.org", password)
+    admin.groups.add(Group.objects.get(name=roles.PROGRAMME_ADMIN))
+    author = make_editor("author@example.org", password)
+    author.groups.add(Group.objects.get(name=roles.COURSE_AUTHOR))
+    use_up(fellow, module)
+    client.force_login(fellow)
+    page(client, module.url, django_capture_on_commit_callbacks)
+    assert sorted(mail.outbox[0].to) == sorted([staff_user.email, admin.email])
+
+
 # --- Accommodations ----------------------------------------------------------------------
 
 
