@@ -24,8 +24,8 @@ period, and events count up to the period's end)
 - passed first try: attempt number 1 passed.
 - passed eventually: passed at any attempt.
 - stuck: reached, not passed, and either out of attempts (the attempt numbered
-  max_attempts is closed) or inactive: enrolled more than `inactive_days` before the
-  period's end and no attempt at any of the course's quizzes started or submitted since.
+  max_attempts, plus any extra attempts granted, is closed) or inactive: enrolled more
+  than `inactive_days` before the period's end and no attempt at any of the course's quizzes started or submitted since.
 
 Quiz summary (graded attempts: submitted or overdue, submitted in the period)
 - pass rate: fellows with a passing attempt / fellows with a graded attempt.
@@ -66,11 +66,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from courses.models import (
+    Accommodation,
     CourseCompletion,
     CoursePage,
     Enrolment,
@@ -284,12 +287,20 @@ def module_funnel(
             if previous
             else None
         )
-        out_of_attempts = (
-            Exists(
-                attempts.filter(attempt_number__gte=module.max_attempts).exclude(
-                    state="in_progress"
-                )
+        # Attempts allowed: the quiz's, plus the extra attempts the course team granted
+        # this fellow (courses.accommodations) before the period's end.
+        extra_attempts = (
+            Accommodation.objects.filter(
+                user_id=OuterRef("user_id"), module_id=module.pk, granted_at__lt=period.end
             )
+            .order_by()
+            .values("user_id")
+            .annotate(total=Sum("extra_attempts"))
+            .values("total")
+        )
+        allowed = module.max_attempts + Coalesce(Subquery(extra_attempts), 0)
+        out_of_attempts = (
+            Exists(attempts.filter(attempt_number__gte=allowed).exclude(state="in_progress"))
             if module.max_attempts
             else None
         )

@@ -133,6 +133,30 @@ def test_module_funnel_counts_a_long_silence_as_stuck(funnel_course):
     assert first.stuck == 3 and second.stuck == 1
 
 
+def test_extra_attempts_granted_take_a_fellow_out_of_the_stuck_count(funnel_course):
+    from courses.accommodations import grant_accommodation
+    from tests.support.staff import make_editor
+
+    course, m1, _, people = funnel_course
+    # With a 60-day threshold nobody is inactive: module 1's only stuck fellow is C, out of
+    # attempts. One extra attempt granted to C leaves nobody stuck there.
+    (first, _) = metrics.module_funnel(course, PERIOD, inactive_days=60)
+    assert first.stuck == 1
+    granter = make_editor("granter@example.org", "pw-Granter-1", "courses.add_accommodation")
+    granter.is_superuser = True
+    granter.save()
+    grant_accommodation(
+        by=granter,
+        fellow=people["C"],
+        module=m1,
+        extra_attempts=1,
+        reason="Ill during the second attempt",
+        now=END - timedelta(days=1),
+    )
+    (first, _) = metrics.module_funnel(course, PERIOD, inactive_days=60)
+    assert first.stuck == 0
+
+
 def test_cohort_filter(funnel_course):
     course, m1, _, people = funnel_course
     cohort = Cohort.objects.create(name="Spring intake")
