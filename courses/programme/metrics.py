@@ -25,7 +25,8 @@ period, and events count up to the period's end)
 - passed eventually: passed at any attempt.
 - stuck: reached, not passed, and either out of attempts (the attempt numbered
   max_attempts, plus any extra attempts granted, is closed) or inactive: enrolled more
-  than `inactive_days` before the period's end and no attempt at any of the course's quizzes started or submitted since.
+  than `inactive_days` before the period's end and no attempt at any of the course's
+  quizzes started or submitted since.
 
 Quiz summary (graded attempts: submitted or overdue, submitted in the period)
 - pass rate: fellows with a passing attempt / fellows with a graded attempt.
