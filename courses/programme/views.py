@@ -32,6 +32,7 @@ from courses.models import (
 from courses.programme import cohort_upload, metrics
 from courses.programme.forms import EnrolCohortForm, MemberUploadForm, ReportFilterForm
 from courses.programme.models import Cohort
+from lms.accounts.roles import may_see_fellow_emails
 from lms.csv_export import streaming_csv_response
 
 REPORTS_PERMISSION = "programme.view_reports"
@@ -71,6 +72,13 @@ class ReportView(WagtailAdminTemplateMixin, TemplateView):
                 "Ask an administrator to add it to your group.",
             )
         return super().dispatch(request, *args, **kwargs)
+
+    def fellow_columns(self) -> tuple[tuple[str, ...], list[str]]:
+        """The fields and headings that name a fellow in an export: the address only for
+        roles that write to fellows (lms.accounts.roles), the name for everyone."""
+        if may_see_fellow_emails(self.request.user):
+            return ("user__email", "user__display_name"), ["email", "name"]
+        return ("user__display_name",), ["name"]
 
     @cached_property
     def filter_form(self) -> ReportFilterForm:
@@ -224,6 +232,7 @@ class FunnelView(ReportView):
 
     def export_fellows(self):
         """One row per enrolment in the range, streamed from a server-side cursor."""
+        fellow_fields, fellow_header = self.fellow_columns()
         module_ids = ModulePage.objects.child_of(self.course).values("id")
         fellow = OuterRef("user_id")
         passed = (
@@ -254,15 +263,10 @@ class FunnelView(ReportView):
             )
             .order_by("pk")
             .values_list(
-                "user__email",
-                "user__display_name",
-                "enrolled_at",
-                "modules_passed",
-                "last_attempt",
-                "completed_at",
+                *fellow_fields, "enrolled_at", "modules_passed", "last_attempt", "completed_at"
             )
         )
-        header = ["email", "name", "enrolled_at", "modules_passed", "last_attempt", "completed_at"]
+        header = [*fellow_header, "enrolled_at", "modules_passed", "last_attempt", "completed_at"]
         return streaming_csv_response(
             f"fellows-{self.course.slug}", header, enrolments.iterator(chunk_size=CHUNK_SIZE)
         )
@@ -345,6 +349,7 @@ class QuizView(ReportView):
 
     def export_attempts(self):
         """One row per attempt started in the range, streamed from a server-side cursor."""
+        fellow_fields, fellow_header = self.fellow_columns()
         attempts = (
             QuizAttempt.objects.filter(
                 metrics.in_cohort(self.cohort),
@@ -354,8 +359,7 @@ class QuizView(ReportView):
             )
             .order_by("pk")
             .values_list(
-                "user__email",
-                "user__display_name",
+                *fellow_fields,
                 "attempt_number",
                 "state",
                 "score_percent",
@@ -365,8 +369,7 @@ class QuizView(ReportView):
             )
         )
         header = [
-            "email",
-            "name",
+            *fellow_header,
             "attempt",
             "state",
             "score_percent",

@@ -147,3 +147,30 @@ def test_csv_exports_stream_and_escape(verified_staff_client, quiz, taken):
     # Enrolled 20 days before the end, passed the only quiz 10 days before (plus the five
     # minutes the attempt took): one completion, after 10 days and 5 minutes.
     assert '"Preference ranking","1","0","1","10.003"' in overview
+
+
+def test_exports_name_fellows_without_their_address_for_roles_that_do_not_write_to_them(
+    client, staff_without_reports, quiz, taken
+):
+    """The reports permission alone shows names; addresses need "view fellow e-mail"
+    (the Programme admin and Badge officer roles have it)."""
+    course, module = quiz
+    staff_without_reports.groups.first().permissions.add(
+        Permission.objects.get(codename="view_reports")
+    )
+    staff = verified_client(client, staff_without_reports)
+    exports = [
+        f"/admin/programme/reports/courses/{course.pk}/?{RANGE}&format=fellows",
+        f"/admin/programme/reports/quizzes/{module.pk}/?{RANGE}&format=attempts",
+    ]
+    for url in exports:
+        lines = b"".join(staff.get(url).streaming_content).decode().splitlines()
+        assert lines[0].startswith('"name",') and "email" not in lines[0], url
+        assert "cmd@example.org" not in "\n".join(lines), url
+        assert len(lines) == 2, url
+    staff_without_reports.groups.first().permissions.add(
+        Permission.objects.get(codename="view_fellow_email")
+    )
+    for url in exports:
+        lines = b"".join(staff.get(url).streaming_content).decode().splitlines()
+        assert lines[0].startswith('"email","name",') and "'=cmd@example.org" in lines[1], url
