@@ -39,6 +39,9 @@ class CertificatesSettings(AppSettings):
         "CREDENCE_LOCAL_PAGE_COPIES": 2_000,
         # Whether public badge pages for visitors without a session are cached at all.
         "CREDENCE_BADGE_PAGE_CACHE": True,
+        # The DATABASES alias of the public badge lookup; None: "public_read" where the
+        # settings define it (PostgreSQL), else "default".
+        "CREDENCE_PUBLIC_READ_DATABASE": None,
         # Seconds a worker holds a badge's rendering lease before another may take it over.
         "CREDENCE_RENDER_LEASE_SECONDS": 180,
         # Tests only: while this file exists a render waits, so a worker can be killed there.

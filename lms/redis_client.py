@@ -17,6 +17,11 @@ short timeout per retry interval, not one per request.
 Each thread gets a client of its own holding one connection (redis-py's
 `single_connection_client`): no pool checkout per command, and no lock shared between
 request threads. A client is made again after a fork or when REDIS_URL changes.
+
+`send_script` writes a script's call on a second connection of the thread's own (taken
+once from the client's pool with `get_connection()`) and returns at once; its reply is
+read later with `Sent.result()`. The rate limiter sends its count so before the database
+lookup and reads it after, so the two round trips overlap instead of adding up.
 """
 
 from __future__ import annotations
@@ -75,8 +80,8 @@ def client() -> redis.Redis | None:
     if made is not None and made[0] == url and made[1] == os.getpid():
         return made[2]
     if made is not None and made[1] == os.getpid():
-        made[2].close()  # the settings moved to another Redis (tests)
-    _local.made = None
+        reset()  # the settings moved to another Redis (tests)
+    _local.made = _local.sending = None
     new = redis.Redis.from_url(
         url,
         single_connection_client=True,
@@ -102,6 +107,64 @@ def run_script(fallback: T, source: str, keys: list, args: list) -> T:
         return script(keys=keys, args=args)
 
     return attempt(fallback, run)
+
+
+class Sent:
+    """A script call written to Redis whose reply is still to be read (`send_script`).
+
+    `result()` must be called once, whatever happened in between: an unread reply would
+    answer the thread's next call."""
+
+    def __init__(self, connection, script, keys: list, args: list, outage) -> None:
+        self.connection, self.script, self.keys, self.args = connection, script, keys, args
+        self.outage = outage
+
+    def result(self, fallback: T) -> T:
+        """The script's reply, or `fallback` when it was not sent or Redis failed."""
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return fallback
+        try:
+            try:
+                reply = connection.read_response()
+            except redis.exceptions.NoScriptError:
+                # Redis restarted (or SCRIPT FLUSH) since the script was loaded: the
+                # registered script loads it again and runs it, in one more round trip.
+                reply = self.script(keys=self.keys, args=self.args)
+        except REDIS_FAILURES as exc:
+            self.outage.failed(exc)
+            reset()  # the connection may hold half a reply: start afresh
+            return fallback
+        self.outage.answered()
+        return reply
+
+
+def send_script(source: str, keys: list, args: list) -> Sent:
+    """Write a call of the Lua script `source` (by its hash, EVALSHA) without waiting for
+    the reply; read it with `.result(fallback)`. Not sent (the result is the fallback)
+    without Redis, while it is known to be down, or when the write fails."""
+    url = redis_url()
+    if url is None:
+        return Sent(None, None, keys, args, None)
+    outage = outage_for(url, _retry_seconds())
+    if outage.skip():
+        return Sent(None, None, keys, args, outage)
+    try:
+        redis_client = client()
+        connection = getattr(_local, "sending", None)
+        if connection is None:
+            # Held by this thread until reset(): a checkout per call would cost a
+            # liveness probe each time.
+            connection = _local.sending = redis_client.connection_pool.get_connection()
+        script = _local.scripts.get(source)
+        if script is None:
+            script = _local.scripts[source] = redis_client.register_script(source)
+        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+    except REDIS_FAILURES as exc:
+        outage.failed(exc)
+        reset()
+        return Sent(None, None, keys, args, outage)
+    return Sent(connection, script, keys, args, outage)
 
 
 def _retry_seconds() -> float:
@@ -134,6 +197,10 @@ def attempt(fallback: T, operation: Callable[[redis.Redis], T]) -> T:
 def reset() -> None:
     """Drop this thread's client (tests that restart a Redis server)."""
     made: Any = getattr(_local, "made", None)
-    _local.made = None
+    sending = getattr(_local, "sending", None)
+    _local.made = _local.sending = None
     if made is not None and made[1] == os.getpid():
+        if sending is not None:
+            sending.disconnect()
+            made[2].connection_pool.release(sending)
         made[2].close()

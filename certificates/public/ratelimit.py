@@ -2,7 +2,8 @@
 
 With Redis (production: the server the cache is on) every gunicorn worker counts
 against the same window, through the project's own client (lms.redis_client): one
-round trip per counted request, a Lua script that adds and sets the counter's lifetime.
+round trip per counted request, a Lua script that adds and sets the counter's lifetime,
+overlapped with the database lookup where there is one (`lookup_unless_limited`).
 Without it (locmem in tests and development) the count goes through Django's cache API.
 
 Settings: CREDENCE_PUBLIC_RATE_LIMIT (requests per window, default 60; 0 turns it
@@ -132,10 +133,30 @@ def retry_after_and_get(
 def lookup_unless_limited(
     request: HttpRequest, lookup: Callable[[], T], scope: str = "lookup"
 ) -> tuple[int | None, T | None]:
-    """Count this request, then run `lookup`: (None, its result), or (seconds to wait,
-    None) when the client is over its limit (no lookup is run). Fails open."""
-    wait = retry_after(request, scope)
-    return (wait, None) if wait is not None else (None, lookup())
+    """Count this request and run `lookup` while Redis counts: (None, its result), or
+    (seconds to wait, None) when the client is over its limit. Fails open.
+
+    With Redis the count is sent before `lookup` runs and its reply read after
+    (lms.redis_client.send_script), so the two round trips, Redis's and the database's,
+    overlap instead of adding up. The request that takes a client over its limit has run
+    its lookup for nothing; after it, this process answers the client without a lookup
+    until the window ends. Without Redis: the count, then the lookup.
+    """
+    window = _window(request, scope)
+    if window.counter is None or redis_client.redis_url() is None:
+        wait = _counted(window)
+        return (wait, None) if wait is not None else (None, lookup())
+    if _known_over_limit(window):
+        return window.wait, None
+    sent = _send_count(window)
+    try:
+        result = lookup()
+    finally:
+        # Read whatever happened: an unread reply would answer the next count.
+        count = sent.result(None)
+    if count is not None and _over(window, int(count)):
+        return window.wait, None
+    return None, result
 
 
 def count_in_passing(request: HttpRequest, scope: str = "lookup") -> int | None:
@@ -171,20 +192,24 @@ return count
 KEY_PREFIX = "credence:"
 
 
+def _send_count(window: _Window) -> redis_client.Sent:
+    """The count of this request, plus the copies served to this client here since its
+    last count, sent to Redis; its reply (the client's count) read with `.result()`."""
+    add = 1 + _not_sent.pop(window.counter, 0)
+    timeout = int(window.ends - window.now + 1)
+    return redis_client.send_script(COUNT_SCRIPT, [KEY_PREFIX + window.counter], [add, timeout])
+
+
 def _counted(window: _Window) -> int | None:
     """Count the request in its window; seconds to wait if over the limit, else None."""
     if window.counter is None:
         return None
     if _known_over_limit(window):
         return window.wait
-    timeout = int(window.ends - window.now + 1)
     if redis_client.redis_url() is None:
-        count = _count_in_cache(window.counter, timeout)
+        count = _count_in_cache(window.counter, int(window.ends - window.now + 1))
     else:
-        # This request, plus the copies served to this client here since the last count.
-        add = 1 + _not_sent.pop(window.counter, 0)
-        key = KEY_PREFIX + window.counter
-        count = redis_client.run_script(None, COUNT_SCRIPT, [key], [add, timeout])
+        count = _send_count(window).result(None)
         if count is None:  # Redis unreachable (lms.redis_client logged it): allowed
             return None
     return window.wait if _over(window, int(count)) else None

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 
 from certificates import lifecycle
+from certificates.conf import conf
 from certificates.dates import badge_day
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
 from certificates.signing.ob3 import credential as ob3
@@ -243,26 +244,42 @@ LIMIT 1
 _JSON_COLUMNS = (2, 3)  # snapshot, credential: Django's psycopg setup returns jsonb as text
 
 
-def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge | None:
+def public_read_alias() -> str:
+    """The DATABASES alias the public lookup runs on (CREDENCE_PUBLIC_READ_DATABASE)."""
+    alias = conf.CREDENCE_PUBLIC_READ_DATABASE
+    if alias:
+        return alias
+    return "public_read" if "public_read" in settings.DATABASES else "default"
+
+
+def find_public_badge(public_id: str, *, using: str | None = None) -> PublicBadge | None:
     """What the public page and JSON need of the badge with this public id, or None.
-    Malformed ids cost no query; a known or unknown well-formed one costs one."""
+    Malformed ids cost no query; a known or unknown well-formed one costs one.
+
+    On PostgreSQL it runs on its own connection (`public_read_alias`), which has no
+    health check before each request's first query: a connection the database dropped
+    fails the lookup, which then runs once more on a new connection."""
     if not isinstance(public_id, str) or not PUBLIC_ID_RE.match(public_id):
         return None
-    connection = connections[using]
+    connection = connections[using or public_read_alias()]
     if connection.vendor != "postgresql":
         # Other databases (SQLite in development) through the ORM, which converts their
         # column values: the columns only, the replacement's public id joined in.
         rows = list(
-            Badge.objects.using(using)
+            Badge.objects.using(connection.alias)
             .filter(public_id=public_id)
             .annotate(superseded_public_id=F("superseded_by__public_id"))
             .values_list(*_PUBLIC_BADGE_COLUMNS)
             .order_by()[:1]
         )
         return PublicBadge(*rows[0]) if rows else None
-    with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, [public_id])
-        row = cursor.fetchone()
+    try:
+        row = _lookup_row(connection, public_id)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise  # inside a transaction a new connection would not be the same one
+        connection.close()  # dropped since its last use: one retry on a new one
+        row = _lookup_row(connection, public_id)
     if row is None:
         return None
     values = list(row)
@@ -270,6 +287,12 @@ def find_public_badge(public_id: str, *, using: str = "default") -> PublicBadge 
         if values[index] is not None:
             values[index] = json.loads(values[index])
     return PublicBadge(*values)
+
+
+def _lookup_row(connection, public_id: str) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL, [public_id])
+        return cursor.fetchone()
 
 
 def superseded_public_id(badge: Badge | PublicBadge) -> str | None:

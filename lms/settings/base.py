@@ -112,6 +112,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # retry instead of a 500 on the next request.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The public badge lookup's own connection to the same database, without the health
+    # check's extra round trip (a `SELECT 1` before each request's first query): the
+    # lookup retries once on a dropped connection instead (certificates.public.verification).
+    # In tests it is a mirror of default (no database of its own).
+    DATABASES["public_read"] = {
+        **DATABASES["default"],
+        "CONN_HEALTH_CHECKS": False,
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------

@@ -43,3 +43,7 @@ CREDENCE_PUBLIC_RATE_LIMIT = 0
 # limiter test that straddles a window's end, and sees its count restart, rare.
 CREDENCE_PUBLIC_RATE_WINDOW = 3600
 LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405
+# The public lookup on the default connection: "public_read" is a mirror of it, a
+# connection of its own that cannot see a test's uncommitted rows
+# (tests/certificates/test_verify_dead_connection.py uses it in transactional tests).
+CREDENCE_PUBLIC_READ_DATABASE = "default"

@@ -4,7 +4,7 @@ so the verifier gets its verdict, not a 500."""
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 
 from certificates.public.verification import find_public_badge
@@ -82,3 +82,56 @@ def test_lookup_survives_a_migration_changing_the_table_under_its_prepared_state
     finally:
         with connection.cursor() as cursor:
             cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(255)')
+
+
+# --- the lookup's own connection in production (docs/decisions/0005) -----------------
+
+
+@pytest.fixture
+def on_public_read(settings):
+    """The lookup on its own alias, as production runs it; transactional tests only
+    (the alias is a mirror: its connection cannot see a test's uncommitted rows)."""
+    settings.CREDENCE_PUBLIC_READ_DATABASE = "public_read"
+    public_read = connections["public_read"]
+    assert public_read.settings_dict["CONN_HEALTH_CHECKS"] is False
+    yield public_read
+    public_read.close()
+
+
+def kill_backend_of(conn) -> None:
+    pid = conn.connection.info.backend_pid
+    settings = conn.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "public_read"]
+)
+def test_lookup_on_its_own_connection_killed_since_the_last_request_retries_once(
+    badge, on_public_read
+):
+    assert find_public_badge(badge.public_id) is not None
+    kill_backend_of(on_public_read)
+    start_of_a_request()
+    found = find_public_badge(badge.public_id)
+    assert found is not None and found.state == "issued"
+    # The new connection stays for the next request.
+    assert find_public_badge(badge.public_id).public_id == badge.public_id
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "public_read"]
+)
+def test_badge_json_answers_after_the_database_dropped_the_lookups_connection(
+    badge, on_public_read
+):
+    client = Client(raise_request_exception=False)
+    assert client.get(f"/badges/{badge.public_id}.json").status_code == 200
+    kill_backend_of(on_public_read)
+    start_of_a_request()
+    response = client.get(f"/badges/{badge.public_id}.json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "valid"

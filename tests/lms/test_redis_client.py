@@ -83,6 +83,51 @@ def test_scripts_run_and_survive_a_restart_that_forgets_them(settings, outage_lo
         server.stop()
 
 
+@pytest.mark.redis
+def test_a_sent_script_is_answered_after_other_work_and_survives_a_restart(settings, outage_log):
+    server = RedisServer().start()
+    try:
+        on_redis(settings, server.url, outage_retry_seconds=0)
+        first = redis_client.send_script(ADD, ["k"], [2])
+        # Other Redis work of the same thread in between does not take the reply.
+        assert redis_client.run_script(None, ADD, ["other"], [7]) == 7
+        assert first.result(None) == 2
+        assert redis_client.send_script(ADD, ["k"], [3]).result(None) == 5
+
+        server.stop()
+        assert redis_client.send_script(ADD, ["k"], [1]).result("down") == "down"
+        assert len(outage_log()) == 1
+
+        server.start()  # same port, empty: no script loaded, no key
+        assert redis_client.send_script(ADD, ["k"], [4]).result(None) == 4
+        assert redis_client.send_script(ADD, ["k"], [1]).result(None) == 5
+    finally:
+        server.stop()
+
+
+@pytest.mark.redis
+def test_the_count_is_read_after_the_lookup_and_still_limits(rf, settings):
+    server = RedisServer().start()
+    try:
+        on_redis(settings, server.url)
+        settings.CREDENCE_PUBLIC_RATE_LIMIT = 2
+        ratelimit.forget_limited_clients()
+        request = rf.get("/", REMOTE_ADDR="10.7.7.9")
+        lookups = []
+
+        def lookup() -> str:
+            lookups.append(1)
+            return "found"
+
+        answers = [ratelimit.lookup_unless_limited(request, lookup)[1] for _ in range(4)]
+        assert answers == ["found", "found", None, None]
+        # The third ran its lookup while its count was on the way; the fourth ran none.
+        assert len(lookups) == 3
+    finally:
+        ratelimit.forget_limited_clients()
+        server.stop()
+
+
 def test_an_unreachable_redis_allows_every_lookup_and_is_logged_once(rf, settings, outage_log):
     on_redis(settings, f"redis://127.0.0.1:{RedisServer().port}/0")  # nothing listens
     settings.CREDENCE_PUBLIC_RATE_LIMIT = 1
