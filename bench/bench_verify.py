@@ -203,8 +203,9 @@ print(Badge.objects.count())
 
 
 QUERIES = """
+import contextlib
 import random
-from django.db import connection
+from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.core.cache import cache
@@ -215,9 +216,11 @@ client = Client()
 counts = set()
 for pid in ids:
     purge_badge_page(pid)
-    with CaptureQueriesContext(connection) as q:
+    # Every connection: the public lookup has its own (CREDENCE_PUBLIC_READ_DATABASE).
+    with contextlib.ExitStack() as stack:
+        captured = [stack.enter_context(CaptureQueriesContext(c)) for c in connections.all()]
         assert client.get(f"/badges/{pid}.json").status_code == 200
-    counts.add(len(q))
+    counts.add(sum(len(q) for q in captured))
 print(max(counts))
 """
 

@@ -17,6 +17,7 @@ OPTIONS: redis-py's connection options (short socket timeouts by default), plus
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -89,14 +90,18 @@ _outages: dict[tuple[str, float], RedisOutage] = {}
 _outages_lock = threading.Lock()
 
 
+@functools.lru_cache(maxsize=64)
+def _location(server: str | tuple[str, ...]) -> str:
+    """Host and port of each server (a URL may carry a password, and logs must not)."""
+    # The forms RedisCache accepts: one URL, URLs separated by ";" or ",", or a list.
+    servers = re.split("[;,]", server) if isinstance(server, str) else server
+    return ",".join(f"{parts.hostname}:{parts.port or 6379}" for parts in map(urlsplit, servers))
+
+
 def outage_for(server: str | list[str], retry_seconds: float) -> RedisOutage:
     """The process-wide outage record of the Redis at `server` (a URL or a list of them)."""
-    # The forms RedisCache accepts: one URL, URLs separated by ";" or ",", or a list.
-    servers = re.split("[;,]", server) if isinstance(server, str) else list(server)
-    # Host and port only: a URL may carry a password, and logs must not.
-    location = ",".join(
-        f"{parts.hostname}:{parts.port or 6379}" for parts in map(urlsplit, servers)
-    )
+    # Asked on every rate-limited request: the parsing is done once per server.
+    location = _location(server if isinstance(server, str) else tuple(server))
     with _outages_lock:
         return _outages.setdefault((location, retry_seconds), RedisOutage(location, retry_seconds))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
@@ -275,10 +275,13 @@ def find_public_badge(public_id: str, *, using: str | None = None) -> PublicBadg
         return PublicBadge(*rows[0]) if rows else None
     try:
         row = _lookup_row(connection, public_id)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, NotSupportedError):
         if connection.in_atomic_block:
             raise  # inside a transaction a new connection would not be the same one
-        connection.close()  # dropped since its last use: one retry on a new one
+        # Dropped since its last use, or (NotSupportedError: "cached plan must not change
+        # result type") a deploy changed the table under the statement this connection
+        # prepared: one retry on a new connection.
+        connection.close()
         row = _lookup_row(connection, public_id)
     if row is None:
         return None

@@ -116,9 +116,19 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # check's extra round trip (a `SELECT 1` before each request's first query): the
     # lookup retries once on a dropped connection instead (certificates.public.verification).
     # In tests it is a mirror of default (no database of its own).
+    # It binds parameters on the server and prepares statements (Django's documented
+    # "server_side_binding" and psycopg's "prepare_threshold", which Django passes to
+    # psycopg), so PostgreSQL plans the one statement it runs over and over once per
+    # connection instead of on every request. A deploy that changes the badge table under
+    # a prepared statement fails one lookup, which runs again on a new connection.
     DATABASES["public_read"] = {
         **DATABASES["default"],
         "CONN_HEALTH_CHECKS": False,
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 1,
+        },
         "TEST": {"MIRROR": "default"},
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
