@@ -135,3 +135,36 @@ def test_badge_json_answers_after_the_database_dropped_the_lookups_connection(
     response = client.get(f"/badges/{badge.public_id}.json")
     assert response.status_code == 200
     assert response.json()["status"] == "valid"
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "public_read"]
+)
+def test_the_lookups_own_connection_prepares_its_statement_once(badge, on_public_read):
+    """PostgreSQL plans the lookup once per connection, not on every request."""
+    for _ in range(3):
+        assert find_public_badge(badge.public_id) is not None
+    with on_public_read.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM certificates_badge b LEFT OUTER JOIN certificates_badge s%"],
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "public_read"]
+)
+def test_a_migration_under_the_lookups_prepared_statement_costs_one_retry(badge, on_public_read):
+    for _ in range(2):
+        assert find_public_badge(badge.public_id) is not None
+    with connection.cursor() as cursor:
+        # What a deploy's migration might do while web processes keep their connections.
+        cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(400)')
+    try:
+        found = find_public_badge(badge.public_id)
+        assert found is not None and found.public_id == badge.public_id
+    finally:
+        on_public_read.close()
+        with connection.cursor() as cursor:
+            cursor.execute('ALTER TABLE certificates_badge ALTER COLUMN "pdf" TYPE varchar(255)')
