@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from certificates.issuing import issuance
+from certificates.models import Badge
 from tests.support.badges import issue_badge_now
+from tests.support.staff import make_badge
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +46,10 @@ def test_the_json_of_an_issued_badge_says_what_its_pdf_prints_and_where_its_file
     url = f"{SITE}/badges/{issued.public_id}/"
     issued_on = issued.issued_at.astimezone(UTC).date()
     data = facts(client, issued)
+    assert (data["status"], data["since"]) == (
+        "valid",
+        issued.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
     assert data["badge"] == {
         "id": issued.public_id,
         "url": url,
@@ -91,3 +97,12 @@ def test_the_json_gives_every_time_in_utc_whatever_the_servers_zone(
         # The literal Z is read as UTC: a local time written with a Z falls outside.
         checked_at = datetime.fromisoformat(check["checked_at"])
         assert check["checked_at"].endswith("Z") and before <= checked_at <= after, check
+
+
+def test_the_json_of_a_badge_still_being_prepared_links_to_no_file(client, design):
+    # A file name left from a render that was lost: not served until the badge is issued.
+    badge = make_badge(design=design, state=Badge.State.PENDING, pdf="badges/lost/badge.pdf")
+    data = facts(client, badge)
+    assert data["status"] == "preparing"
+    assert (data["badge"]["pdf_url"], data["badge"]["credential_url"]) == (None, None)
+    assert data["badge"]["superseded_by"] is None
