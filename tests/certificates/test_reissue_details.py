@@ -137,3 +137,29 @@ def test_a_status_change_the_broker_refuses_is_logged_by_badge_and_the_reissue_s
     )
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"could not queue status change of badge {old.pk}: broker down"]
+
+
+def test_the_old_badges_cached_page_is_purged_once_the_reissue_commits_broker_or_not(
+    badge, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from certificates.issuing.status_publishing import badge_generation_key, badge_page_cache_key
+
+    assert client.get(f"/badges/{badge.public_id}/").status_code == 200
+    assert cache.get(badge_page_cache_key(badge.public_id)) is not None
+    generation = cache.get(badge_generation_key(badge.public_id))
+
+    def broker_down(args, **kwargs):
+        raise ConnectionError("broker down")
+
+    # The status-change job would purge it too; the page must not wait for a broker.
+    monkeypatch.setattr(tasks.badge_status_changed_task, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        issuance.reissue_badge(badge)
+    assert cache.get(badge_page_cache_key(badge.public_id)) is not None  # not before commit
+    for callback in callbacks:
+        callback()
+    assert cache.get(badge_page_cache_key(badge.public_id)) is None
+    assert cache.get(badge_generation_key(badge.public_id)) not in (None, generation)
+    assert "Superseded" in client.get(f"/badges/{badge.public_id}/").content.decode()
