@@ -1,6 +1,9 @@
-"""The single URL map. Wagtail's catch-all comes last."""
+"""The single URL map. Wagtail's catch-all comes last, under a language prefix for every
+language but English (/zh-hant/...), so English pages keep the addresses they had; every
+other URL has one address for all languages."""
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -19,6 +22,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Django's set_language: the language switcher posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 if settings.DEBUG:
@@ -26,7 +31,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
 
 handler404 = "lms.views.page_not_found"
 handler500 = "lms.views.server_error"
