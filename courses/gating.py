@@ -15,7 +15,9 @@ The rule:
 - a module opens when every earlier module that has a quiz is passed, unless its author
   marked it free to open; a module without a quiz never holds the next one back;
 - editors of the page see everything (they author it), once their second factor is
-  verified in this session; until then they are fellows.
+  verified in this session; until then they are fellows;
+- a translated course or module is decided as its source (default-locale) page, so
+  progress made in one language opens modules in every language.
 """
 
 from __future__ import annotations
@@ -318,21 +320,40 @@ def load_gate_inputs(user, course, *, request=None, is_editor: bool = False) -> 
 
 
 def decide_module(user, module, *, request=None) -> tuple[AccessDecision, GateInputs]:
-    """The decision every entry point to a module uses. Cached per request."""
+    """The decision every entry point to a module uses. Cached per request.
+
+    A translated module is decided as its source module (the one progress is kept on),
+    and the inputs returned name the modules in the reader's language."""
+    from courses import translations
+
     cache = getattr(request, "_credence_gate", None) if request is not None else None
-    if cache is not None and module.pk in cache:
-        return cache[module.pk]
-    course = module.get_parent().specific_deferred
-    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, module))
-    result = (module_access(inputs, module.pk), inputs)
+    # The inputs name modules in the active language, so a request that shows another
+    # language's links (a quiz result) gets its own entry.
+    key = (module.pk, translations.content_language())
+    if cache is not None and key in cache:
+        return cache[key]
+    editor = is_editor_of(user, module)
+    # -- Translations: map the page to its source, decide there, show in the reader's language.
+    source = translations.source_page(module)
+    course = source.get_parent().specific_deferred
+    inputs = load_gate_inputs(user, course, request=request, is_editor=editor)
+    inputs = translations.localise_inputs(inputs, request=request)
+    result = (module_access(inputs, source.pk), inputs)
     if request is not None:
         if cache is None:
             cache = {}
             request._credence_gate = cache
-        cache[module.pk] = result
+        cache[key] = result
     return result
 
 
 def decide_course(user, course, *, request=None) -> tuple[AccessDecision, GateInputs]:
-    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, course))
+    """A translated course is decided as its source course, and shown in the reader's language."""
+    from courses import translations
+
+    editor = is_editor_of(user, course)
+    # -- Translations: map the page to its source, decide there, show in the reader's language.
+    source = translations.source_page(course)
+    inputs = load_gate_inputs(user, source, request=request, is_editor=editor)
+    inputs = translations.localise_inputs(inputs, request=request)
     return course_access(inputs), inputs

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from courses import gating
+from courses import gating, translations
 from courses.models import CourseCompletion, CoursePage, Enrolment, QuizAttempt
 
 # --- A graded attempt --------------------------------------------------------------------
@@ -99,8 +99,9 @@ class DashboardRow:
 
 
 def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
-    """Each enrolled or completed course with its progress and next step. Seven queries,
-    whatever the number of courses and modules."""
+    """Each enrolled or completed course with its progress and next step, in the active
+    language where the course is translated. Seven queries (nine in another language
+    than the default), whatever the number of courses and modules."""
     completions = {
         c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
     }
@@ -112,9 +113,13 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
         .order_by("title")
     )
     inputs = gating.load_gate_inputs_many(user, courses, request=request)
+    # -- Translations: each course and its modules as the fellow reads them (two queries
+    # in another language than the default, none in it).
+    inputs = translations.localise_inputs_many(inputs, request=request)
+    shown = translations.reading_versions(courses)
     return [
         DashboardRow(
-            course=course,
+            course=shown[course.pk],
             progress=gating.course_progress(inputs[course.pk]),
             completed=course.pk in completions,
             completion=completions.get(course.pk),
@@ -124,12 +129,14 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
 
 
 def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
-    """The module after `module`, if the fellow may open it now."""
+    """The module after `module` (or after its source, for a translation), if the fellow
+    may open it now."""
     decision, inputs = gating.decide_module(user, module, request=request)
+    source_id = translations.source_page(module).pk
     ids = [m.id for m in inputs.modules]
-    if module.pk not in ids:
+    if source_id not in ids:
         return None
-    index = ids.index(module.pk)
+    index = ids.index(source_id)
     for candidate in inputs.modules[index + 1 :]:
         return candidate if gating.module_access(inputs, candidate.id) else None
     return None

@@ -3,7 +3,8 @@
 Every view that can reach a module asks `courses.gating` first and answers a locked
 module with `courses.locked.locked_response`; none decides access itself. Attempts are
 looked up by their public id *and* the current user, so another fellow's attempt is a
-plain 404.
+plain 404. An attempt belongs to the source (default-locale) module; its pages show the
+module in the language the attempt was taken in (`courses.translations`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_POST
 
-from courses import gating, grading, selectors, services
+from courses import gating, grading, selectors, services, translations
 from courses import search as learning_search
 from courses.forms import QuizForm
 from courses.locked import locked_response
@@ -102,7 +103,7 @@ def _render_attempt(request, attempt, form, status=200):
         "courses/quiz_attempt.html",
         {
             "attempt": attempt,
-            "module": attempt.module,
+            "module": translations.reading_version(attempt.module, attempt.language or None),
             "questions": _question_rows(attempt.layout, form),
             "form": form,
             "deadline": attempt.deadline,
@@ -175,7 +176,9 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     if attempt.is_open:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
     state = services.quiz_state(request.user, module)
-    sections = selectors.lesson_sections(module)
+    # The module as the fellow took the quiz: its lesson headings, address and retake.
+    shown = translations.reading_version(module, attempt.language or None)
+    sections = selectors.lesson_sections(shown)
     # The policy is read from the quiz now, and the fellow's standing now: the review of
     # an old attempt shows the answers once (and only once) the policy allows it.
     reveal = grading.may_reveal_answers(
@@ -186,8 +189,8 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
         "courses/quiz_result.html",
         {
             "attempt": attempt,
-            "module": module,
-            "module_url": module.get_url(request),
+            "module": shown,
+            "module_url": shown.get_url(request),
             "reviews": selectors.review_attempt(
                 attempt, section_titles=sections, reveal_answers=reveal
             ),
@@ -197,9 +200,17 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
                 for anchor in (attempt.grade or {}).get("review_sections", [])
             ],
             "state": state,
-            "next_module": selectors.next_module_after(request.user, module, request=request),
+            "next_module": _next_module(request, module, attempt.language),
         },
     )
+
+
+def _next_module(request, module, language: str):
+    """The next module, titled and linked in the language the quiz was taken in."""
+    if not language:
+        return selectors.next_module_after(request.user, module, request=request)
+    with translation.override(language):
+        return selectors.next_module_after(request.user, module, request=request)
 
 
 # --- Search and JSON ----------------------------------------------------------------------

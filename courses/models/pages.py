@@ -105,9 +105,10 @@ class CoursePage(Page):
         from courses import gating
 
         context = super().get_context(request, *args, **kwargs)
-        from courses import services
+        from courses import services, translations
 
         decision, inputs = gating.decide_course(request.user, self, request=request)
+        context["untranslated_from"] = translations.untranslated_from(self)
         progress = gating.course_progress(inputs)
         context.update(
             course_decision=decision,
@@ -262,11 +263,12 @@ class ModulePage(Page):
         return super().serve_preview(request, mode_name)
 
     def get_context(self, request, *args, **kwargs):
-        from courses import gating, services
+        from courses import gating, services, translations
 
         context = super().get_context(request, *args, **kwargs)
         if not self.pk:  # an unsaved page in the editor's preview
             return context
+        context["untranslated_from"] = translations.untranslated_from(self)
         decision, inputs = gating.decide_module(request.user, self, request=request)
         context["decision"] = decision
         context["gate"] = inputs
