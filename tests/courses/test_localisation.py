@@ -415,6 +415,18 @@ def test_an_author_translates_a_course_in_the_admin_and_new_pages_reach_every_tr
     mirrored = english.get_translation(zh_locale())
     assert mirrored.alias_of_id == english.pk and mirrored.get_parent().pk == zh_course.pk
     assert mirrored.live
+    # To translate it, the author turns the alias into a page of its own and edits it:
+    # still the same module for progress, now independent of the English text.
+    converted = verified_staff_client.post(
+        reverse("wagtailadmin_pages:convert_alias", args=[mirrored.pk])
+    )
+    assert converted.status_code == 302
+    translated = ModulePage.objects.get(pk=mirrored.pk)
+    assert translated.alias_of_id is None
+    assert translations.source_page(translated).pk == english.pk
+    english.title = "Module two, revised"
+    english.save_revision().publish()
+    assert ModulePage.objects.get(pk=mirrored.pk).title == "Module two"
 
 
 # --- Cost ----------------------------------------------------------------------------------
