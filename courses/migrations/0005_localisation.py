@@ -1,5 +1,6 @@
 # Course content in Traditional Chinese: the zh-hant locale (Wagtail's own migrations
-# create the default one), and the language each quiz attempt was taken in.
+# create the default one), the language each quiz attempt and completion was made in,
+# and course authors allowed to translate.
 
 from django.db import migrations, models
 
@@ -24,10 +25,27 @@ def remove_locales(apps, schema_editor):
             locale.delete()
 
 
+def let_authors_translate(apps, schema_editor):
+    """Course authors get simple_translation's "submit translation" (lms.accounts.roles).
+    accounts.0008_roles may run before simple_translation's migration, and Django creates
+    permissions only after all migrations, so create them here as 0008 does."""
+    from django.contrib.auth.management import create_permissions
+
+    from lms.accounts.roles import ensure_roles
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    ensure_roles(apps)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("courses", "0004_assessment_integrity"),
         ("wagtailcore", "0098_apitoken"),
+        ("accounts", "0008_roles"),
+        ("simple_translation", "0001_initial"),
     ]
 
     operations = [
@@ -42,4 +60,6 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, default="", max_length=15),
         ),
         migrations.RunPython(add_locales, remove_locales),
+        # Reversing keeps the permission: the group may have been given it by hand too.
+        migrations.RunPython(let_authors_translate, migrations.RunPython.noop),
     ]
