@@ -392,7 +392,7 @@ def start_attempt(
                 pass_mark_percent=module.pass_mark_percent,
                 started_at=now,
                 deadline=deadline,
-                language=page.locale.language_code,
+                language=translations.language_of(page),
             )
     except IntegrityError:
         # Another request started this attempt a moment ago: hand back the same one.

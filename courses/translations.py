@@ -40,7 +40,10 @@ def content_language(language: str | None = None) -> str:
     """The content language for `language` (default: the active one); the default
     language when there is no content language for it."""
     try:
-        return get_supported_content_language_variant(language or translation.get_language())
+        # No active language (translations deactivated) reads as the default one.
+        return get_supported_content_language_variant(
+            language or translation.get_language() or settings.LANGUAGE_CODE
+        )
     except LookupError:
         return default_language()
 
@@ -73,6 +76,13 @@ def locale_for(language: str):
 def forget_locales(**kwargs) -> None:
     """Signal receiver (courses.apps): a locale changed, so look the ids up again."""
     _default_locale_ids.clear()
+
+
+def language_of(page) -> str:
+    """The content language of `page`'s locale; no query for a default-locale page."""
+    if page.locale_id == default_locale_id():
+        return default_language()
+    return page.locale.language_code
 
 
 # Where source_page remembers its answer on a page instance, so the services, the gate
