@@ -8,11 +8,12 @@ it, and re-renders and re-issues keep it.
 
 import io
 import logging
+from datetime import date
 
 import jsonschema
 import pytest
 from django.db import transaction
-from django.utils import translation
+from django.utils import formats, translation
 from pypdf import PdfReader
 from wagtail.models import Locale
 
@@ -70,9 +71,11 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def chinese_date(badge: Badge) -> str:
-    from certificates.dates import badge_day
-
-    return squash(badge_day(badge.snapshot["issued_on"], "zh-hant"))
+    """The badge's day as the zh-Hant locale writes it ("2026年12月7日" with Django's)."""
+    with translation.override("zh-hant"):
+        day = formats.date_format(date.fromisoformat(badge.snapshot["issued_on"]), "DATE_FORMAT")
+    assert "年" in day
+    return squash(day)
 
 
 @pytest.mark.parametrize(
