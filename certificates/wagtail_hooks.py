@@ -241,7 +241,7 @@ def warn_when_a_published_course_has_no_design(request, page):
     """The course's edit page says so when fellows can complete it but get no badge."""
     if request.method != "GET" or not issubclass(page.specific_class, CoursePage):
         return None
-    # A translation issues the badge of its source course (docs/decisions/0006).
+    # A translation issues the badge of its source course (docs/decisions/0007).
     page = source_page(page)
     if not page.live or BadgeDesign.objects.filter(course_id=page.pk).exists():
         return None

@@ -491,8 +491,8 @@ def record_completion_if_done(
 ) -> CourseCompletion | None:
     """Record that `user` completed `course` if every quiz module is passed. Once only:
     the unique (user, course) constraint makes a second call a no-op returning None.
-    In the same transaction, asks certificates to issue the course's badge. `language`
-    is the content language of the page the last quiz was passed on (see badge_language)."""
+    In the same transaction, asks certificates to issue the course's badge, in `language`:
+    the content language of the page the last quiz was passed on (see badge_language)."""
     now = now or timezone.now()
     course = translations.source_page(course)
     modules = gating.module_refs(course, with_urls=False)
@@ -518,7 +518,7 @@ def record_completion_if_done(
                 module_scores=scores,
                 language=language,
             )
-            request_badge_for_completion(completion)
+            request_badge_for_completion(completion, language=badge_language(completion))
     except IntegrityError:
         return None
     return completion

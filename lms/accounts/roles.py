@@ -48,7 +48,7 @@ class Role:
 ROLES: tuple[Role, ...] = (
     Role(
         COURSE_AUTHOR,
-        # The "Translate" action of simple_translation (docs/decisions/0006).
+        # The "Translate" action of simple_translation (docs/decisions/0007).
         permissions=(ADMIN_ACCESS, "simple_translation.submit_translation"),
         catalogue_page_permissions=(
             "wagtailcore.add_page",

@@ -219,6 +219,10 @@ def test_attempts_and_limits_are_shared_between_languages(bilingual, fellow):
 def test_completing_in_chinese_records_one_completion_on_the_source_course_in_chinese(
     bilingual, fellow
 ):
+    from certificates.models import Badge
+    from tests.factories.certificates import make_badge_design
+
+    make_badge_design(bilingual["course"])
     services.check_enrol(fellow, bilingual["zh_course"])
     pass_quiz(fellow, bilingual["first"])
     last = pass_quiz(fellow, bilingual["zh_second"])
@@ -226,6 +230,9 @@ def test_completing_in_chinese_records_one_completion_on_the_source_course_in_ch
     completion = CourseCompletion.objects.get(user=fellow)
     assert completion.course_id == bilingual["course"].pk
     assert services.badge_language(completion) == ZH
+    # One badge, on the English course, worded in the language the course was taken in.
+    badge = Badge.objects.get(recipient=fellow)
+    assert badge.course_id == bilingual["course"].pk and badge.snapshot["language"] == ZH
     assert [s["module_id"] for s in completion.module_scores] == [
         bilingual["first"].pk,
         bilingual["second"].pk,
