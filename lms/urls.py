@@ -13,6 +13,9 @@ urlpatterns = [
     # model editors need, and one admin means one second-factor gate to get right.
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Django's set_language view (POST /i18n/setlang/), the header's language switcher.
+    # Outside any i18n_patterns: it must answer at one address in every language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("lms.accounts.urls")),
     path("learning/", include("courses.urls")),
     path("", include("certificates.urls")),
