@@ -1,5 +1,6 @@
-"""The zh-Hant catalogue is complete, matches the source, and the committed .mo is its
-compilation: a string added to a template or to Python without a translation fails here."""
+"""Each language's catalogue (zh-Hant today) is complete, matches the source, and the
+committed .mo is its compilation: a string added to a template or to Python without a
+translation fails here."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils.translation import to_locale
 
 REPO = Path(__file__).resolve().parents[2]
 LOCALE = REPO / "locale"
-PO = LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+# Every language the site offers besides the one its source is written in.
+LOCALES = [to_locale(code) for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 # What makemessages reads (README, "Languages"; `make messages`): the apps and templates.
 SOURCE_DIRS = ("lms", "courses", "certificates", "templates")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
@@ -35,8 +38,19 @@ def _live(catalogue) -> list:
     return [entry for entry in catalogue if not entry.obsolete]
 
 
-def test_every_string_has_a_translation_that_is_not_fuzzy():
-    catalogue = polib.pofile(str(PO))
+def po_of(locale: str) -> Path:
+    return LOCALE / locale / "LC_MESSAGES" / "django.po"
+
+
+def test_every_language_offered_has_a_catalogue_and_its_compilation():
+    assert "zh_Hant" in LOCALES
+    for locale in LOCALES:
+        assert po_of(locale).is_file() and po_of(locale).with_suffix(".mo").is_file(), locale
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_string_has_a_translation_that_is_not_fuzzy(locale):
+    catalogue = polib.pofile(str(po_of(locale)))
     assert catalogue.metadata["Plural-Forms"] == "nplurals=1; plural=0;"
     entries = _live(catalogue)
     assert len(entries) > 400  # the whole interface, not a sample
@@ -46,11 +60,12 @@ def test_every_string_has_a_translation_that_is_not_fuzzy():
     assert not fuzzy, f"fuzzy (unchecked) translations for: {fuzzy}"
 
 
-def test_translations_keep_every_placeholder_and_no_english_sentence():
+@pytest.mark.parametrize("locale", LOCALES)
+def test_translations_keep_every_placeholder_and_no_english_sentence(locale):
     """A translation that drops %(name)s or {since} would print the wrong facts; one that
     is the English text again was never translated."""
     wrong, untranslated = [], []
-    for entry in _live(polib.pofile(str(PO))):
+    for entry in _live(polib.pofile(str(po_of(locale)))):
         # Chinese has one plural form, used for every count: the English plural's
         # placeholders (which name the count) are the ones to keep.
         wanted = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
@@ -71,7 +86,7 @@ def test_the_catalogue_uses_full_width_punctuation():
     """Fluent Traditional Chinese punctuation: no ASCII comma, colon or full stop right
     after a Chinese character, and no space between two Chinese characters."""
     offending = []
-    for entry in _live(polib.pofile(str(PO))):
+    for entry in _live(polib.pofile(str(po_of("zh_Hant")))):
         for text in _translations(entry):
             if re.search(r"[\u4e00-\u9fff][,:;!?]|[\u4e00-\u9fff]\.(?!\w)", text) or re.search(
                 r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text
@@ -80,10 +95,11 @@ def test_the_catalogue_uses_full_width_punctuation():
     assert not offending, offending
 
 
-def test_the_committed_mo_is_the_compiled_po(tmp_path):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_committed_mo_is_the_compiled_po(locale, tmp_path):
     """A new machine may have no gettext: it serves the committed .mo, which must say
     exactly what the .po says."""
-    po = polib.pofile(str(PO))
+    po = polib.pofile(str(po_of(locale)))
     fresh = tmp_path / "django.mo"
     po.save_as_mofile(str(fresh))
 
@@ -94,12 +110,13 @@ def test_the_committed_mo_is_the_compiled_po(tmp_path):
             if entry.msgid  # the header
         }
 
-    committed = contents(MO)
+    committed = contents(po_of(locale).with_suffix(".mo"))
     assert committed == contents(fresh)
     assert len(committed) == len(_live(po))
 
 
-def test_the_catalogue_holds_exactly_the_strings_of_the_source(tmp_path, monkeypatch):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_catalogue_holds_exactly_the_strings_of_the_source(locale, tmp_path, monkeypatch):
     """makemessages over a copy of the source finds no string the committed catalogue
     lacks, and the catalogue keeps none the source no longer has."""
     if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
@@ -111,10 +128,10 @@ def test_the_catalogue_holds_exactly_the_strings_of_the_source(tmp_path, monkeyp
     (tmp_path / "locale").mkdir()
     monkeypatch.chdir(tmp_path)
     with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
-        call_command("makemessages", locale=["zh_Hant"], verbosity=0)
-    extracted = polib.pofile(str(tmp_path / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"))
+        call_command("makemessages", locale=[locale], verbosity=0)
+    extracted = polib.pofile(str(tmp_path / "locale" / locale / "LC_MESSAGES" / "django.po"))
     found = {_key(entry) for entry in _live(extracted)}
-    catalogued = {_key(entry) for entry in _live(polib.pofile(str(PO)))}
+    catalogued = {_key(entry) for entry in _live(polib.pofile(str(po_of(locale))))}
     missing = sorted(found - catalogued, key=str)
     stale = sorted(catalogued - found, key=str)
     assert not missing, f"strings not in the catalogue (run `make messages`): {missing}"
