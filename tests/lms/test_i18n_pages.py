@@ -5,6 +5,7 @@ even when a worker sends them."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -295,3 +296,34 @@ def test_the_badge_page_served_before_the_session_middleware_has_a_working_switc
     )
     assert switched.status_code == 302
     assert_chinese(page(client, switched.url), "頒發對象")
+
+
+# --- the badge PDF's printed words ----------------------------------------------------
+
+
+def test_the_pdf_labels_and_dates_follow_the_language_they_are_rendered_in():
+    """The PDF is frozen at issue time in its snapshot's language: its printed labels go
+    through the catalogue and its dates through that language's DATE_FORMAT."""
+    from certificates.issuing.snapshot import BadgeSnapshot
+    from certificates.rendering.pdf import badge_html
+
+    snapshot = BadgeSnapshot(
+        public_id="7f3c9a2e-4b1d-4c8e-9f20-5a6b7c8d9e01",
+        recipient_name="林美",
+        course_title="AI 倫理",
+        badge_title="負責任的 AI 訓練師",
+        issued_on=date(2026, 12, 7),
+        expires_on=date(2028, 12, 7),
+        issuer_name="Credence",
+        verify_url="https://credence.example.org/badges/7f3c9a2e-4b1d-4c8e-9f20-5a6b7c8d9e01",
+        language="zh-Hant",
+    )
+    with translation.override("zh-Hant"):
+        chinese = badge_html(snapshot)
+    for words in ("結業證書", "茲證明", "已完成課程", "核發日期", "有效期限", "驗證此徽章"):
+        assert words in chinese, words
+    assert "2026年12月7日" in chinese and "2028年12月7日" in chinese
+    assert "Certificate of completion" not in chinese
+    with translation.override("en"):
+        english = badge_html(dataclasses.replace(snapshot, language="en"))
+    assert "Certificate of completion" in english and "7 December 2026" in english
