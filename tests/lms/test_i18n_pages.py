@@ -327,3 +327,38 @@ def test_the_pdf_labels_and_dates_follow_the_language_they_are_rendered_in():
     with translation.override("en"):
         english = badge_html(dataclasses.replace(snapshot, language="en"))
     assert "Certificate of completion" in english and "7 December 2026" in english
+
+
+def test_verdict_sentences_are_composed_in_chinese_not_word_for_word(badge):
+    """The verdict joins failed checks, names a revocation's reason and lists courses with
+    Chinese punctuation, not English commas and semicolons."""
+    from django.utils import timezone
+
+    from certificates.public import verification as v
+    from courses.gating import GateInputs, PageRef, course_access
+
+    now = timezone.now()
+    checks = [
+        v.Check(v.SIGNATURE, False, "bad proof", now),
+        v.Check(v.ISSUER_KEY, False, "unknown key", now),
+    ]
+    with translation.override("zh-hant"):
+        forged = v.decide(badge, checks, now=now)
+        assert forged.label == "無效"
+        assert forged.summary == "無效：「簽章有效」未通過；「發證單位金鑰可識別且未外洩」未通過"
+        unrun = v.decide(badge, [v.Check(v.SIGNATURE, None, "", now)], now=now)
+        assert unrun.summary == "目前無法驗證：無法檢查簽章有效。"
+        badge.state, badge.revoked_at, badge.revocation_reason = "revoked", now, "抄襲"
+        revoked = v.in_plain_words(v.decide(badge, [], now=now))
+        assert revoked.startswith("無效：") and "撤銷此徽章（抄襲）。此徽章原於" in revoked
+        two = [PageRef(id=1, title="甲"), PageRef(id=2, title="乙")]
+        inputs = GateInputs(
+            course=PageRef(id=9, title="丙"),
+            modules=(),
+            prerequisites=tuple(two),
+            completed_course_ids=frozenset(),
+            passed_module_ids=frozenset(),
+            is_enrolled=False,
+            is_authenticated=True,
+        )
+        assert course_access(inputs).message == "完成「甲」、「乙」後，即可開始此課程。"
