@@ -362,3 +362,17 @@ def test_verdict_sentences_are_composed_in_chinese_not_word_for_word(badge):
             is_authenticated=True,
         )
         assert course_access(inputs).message == "完成「甲」、「乙」後，即可開始此課程。"
+
+
+def test_the_404_page_is_one_page_whatever_the_address_and_its_switcher_returns_by_referer(
+    client, db
+):
+    first = client.get("/no/such/page/", **CHINESE)
+    second = client.get("/another/missing/page/", **CHINESE)
+    assert first.status_code == second.status_code == 404
+    assert first.content == second.content  # no path of the asker in it
+    assert_chinese(first.content.decode(), "找不到這個網頁")
+    back = client.post(
+        "/i18n/setlang/", {"language": "en"}, HTTP_REFERER="http://testserver/no/such/page/"
+    )
+    assert back.status_code == 302 and back.url == "http://testserver/no/such/page/"
