@@ -26,6 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 
 class Reason(StrEnum):
     OPEN = "open"
@@ -89,13 +92,16 @@ def course_access(inputs: GateInputs) -> AccessDecision:
         return AccessDecision(True, Reason.EDITOR)
     missing = [c for c in inputs.prerequisites if c.id not in inputs.completed_course_ids]
     if missing:
-        names = ", ".join(f"“{c.title}”" for c in missing)
+        # Translators: separates the course names of a list ("“A”, “B”").
+        names = pgettext("list separator", ", ").join(
+            _("“%(title)s”") % {"title": c.title} for c in missing
+        )
         return AccessDecision(
             False,
             Reason.PREREQUISITES,
-            f"This course opens when you have completed {names}.",
+            _("This course opens when you have completed %(courses)s.") % {"courses": names},
             missing[0].url or None,
-            f"Go to {missing[0].title}",
+            _("Go to %(title)s") % {"title": missing[0].title},
         )
     return AccessDecision(True, Reason.OPEN)
 
@@ -103,10 +109,10 @@ def course_access(inputs: GateInputs) -> AccessDecision:
 def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
     """May the user read this module and take its quiz?"""
     if not inputs.is_authenticated:
-        return AccessDecision(False, Reason.LOGIN_REQUIRED, "Log in to open course modules.")
+        return AccessDecision(False, Reason.LOGIN_REQUIRED, _("Log in to open course modules."))
     index = next((i for i, m in enumerate(inputs.modules) if m.id == module_id), None)
     if index is None:
-        return AccessDecision(False, Reason.NOT_FOUND, "This module is not part of the course.")
+        return AccessDecision(False, Reason.NOT_FOUND, _("This module is not part of the course."))
     if inputs.is_editor:
         return AccessDecision(True, Reason.EDITOR)
     course_decision = course_access(inputs)
@@ -116,9 +122,9 @@ def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
         return AccessDecision(
             False,
             Reason.NOT_ENROLLED,
-            f"Enrol in “{inputs.course.title}” to open its modules.",
+            _("Enrol in “%(course)s” to open its modules.") % {"course": inputs.course.title},
             inputs.course.url or None,
-            "Enrol in the course",
+            _("Enrol in the course"),
         )
     module = inputs.modules[index]
     if module.is_free_to_open:
@@ -131,9 +137,10 @@ def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
         return AccessDecision(
             False,
             Reason.PREVIOUS_NOT_PASSED,
-            f"This module opens when you pass the quiz of “{first.title}”.",
+            _("This module opens when you pass the quiz of “%(module)s”.")
+            % {"module": first.title},
             first.url or None,
-            f"Go to {first.title}",
+            _("Go to %(title)s") % {"title": first.title},
         )
     return AccessDecision(True, Reason.OPEN)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from courses import gating, translations
 from courses.models import CourseCompletion, CoursePage, Enrolment, QuizAttempt
@@ -59,7 +61,7 @@ def review_attempt(
         if not reveal_answers:
             correct_ids, correct_text = (), ""
         elif q["type"] == "true_false":
-            correct_text = "True" if correct else "False"
+            correct_text = _("True") if correct else _("False")
         elif q["type"] == "short_answer":
             if key.get("match") == "number":
                 tol = key.get("tolerance") or 0
@@ -67,7 +69,7 @@ def review_attempt(
             else:
                 correct_text = " / ".join(key.get("accepted", []))
         else:
-            correct_text = ", ".join(
+            correct_text = pgettext("list separator", ", ").join(
                 c.get("label") or c["text"] for c in q.get("choices", []) if c["id"] in correct_ids
             )
         rows.append(

@@ -29,6 +29,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.issuing.issuance import request_badge_for_completion
 from courses import gating, grading, translations
@@ -71,10 +73,10 @@ def check_enrol(user, course, *, now: datetime | None = None) -> Enrolment:
     twice returns the existing enrolment. Raises CourseLocked otherwise. A translated
     course enrols the fellow in its source: one enrolment whatever the language."""
     course = translations.source_page(course)
-    decision, _ = gating.decide_course(user, course)
+    decision, _inputs = gating.decide_course(user, course)
     if not decision:
         raise CourseLocked(decision)
-    enrolment, _ = Enrolment.objects.get_or_create(
+    enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"enrolled_at": now or timezone.now()}
     )
     return enrolment
@@ -83,7 +85,7 @@ def check_enrol(user, course, *, now: datetime | None = None) -> Enrolment:
 def unenrol(user, course) -> bool:
     """Remove the enrolment; attempts, passes and completions stay. Idempotent."""
     course = translations.source_page(course)
-    deleted, _ = Enrolment.objects.filter(user=user, course=course).delete()
+    deleted, _per_model = Enrolment.objects.filter(user=user, course=course).delete()
     return bool(deleted)
 
 
@@ -215,9 +217,9 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
         )
 
     if not module.has_quiz:
-        return state(False, "no_quiz", "This module has no quiz.")
+        return state(False, "no_quiz", _("This module has no quiz."))
     if passed:
-        return state(False, "passed", "You have passed this quiz.")
+        return state(False, "passed", _("You have passed this quiz."))
     if open_attempt:
         return state(True)
     if allowed and len(attempts) >= allowed:
@@ -225,8 +227,14 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
         return state(
             False,
             "exhausted",
-            f"Attempts used up: you have used all {allowed} attempts and the course team"
-            " has been told. They can give you another attempt; you will see it here.",
+            ngettext(
+                "Attempts used up: you have used your %(count)d attempt and the course team"
+                " has been told. They can give you another attempt; you will see it here.",
+                "Attempts used up: you have used all %(count)d attempts and the course team"
+                " has been told. They can give you another attempt; you will see it here.",
+                allowed,
+            )
+            % {"count": allowed},
         )
     last = attempts[-1] if attempts else None
     finished = _finish_time(last) if last else None
@@ -239,7 +247,7 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
             return state(
                 False,
                 "cooldown",
-                "Review the lesson sections below; your next attempt opens after a short wait.",
+                _("Review the lesson sections below; your next attempt opens after a short wait."),
                 retry_at,
             )
     return state(True)
@@ -362,7 +370,7 @@ def start_attempt(
     now = now or timezone.now()
     page, module = module, translations.source_page(module)
     if check_access:
-        decision, _ = gating.decide_module(user, page)
+        decision, _inputs = gating.decide_module(user, page)
         if not decision:
             raise CourseLocked(decision)
     state = quiz_state(user, module, now=now)
@@ -402,7 +410,7 @@ def start_attempt(
         if existing:
             return existing
         raise QuizUnavailable(
-            "busy", "Another attempt was just recorded. Reload the quiz page."
+            "busy", _("Another attempt was just recorded. Reload the quiz page.")
         ) from None
 
 

@@ -22,6 +22,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import gating, grading, selectors, services, translations
@@ -55,7 +56,7 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
         services.check_enrol(request.user, course)
     except services.CourseLocked as locked:
         return locked_response(request, locked.decision, None)
-    messages.success(request, f"You are enrolled in “{course.title}”.")
+    messages.success(request, _("You are enrolled in “%(course)s”.") % {"course": course.title})
     return HttpResponseRedirect(course.get_url(request) or "/")
 
 
@@ -64,7 +65,10 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 def unenrol(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     services.unenrol(request.user, course)
-    messages.info(request, f"You have left “{course.title}”. Your results are kept.")
+    messages.info(
+        request,
+        _("You have left “%(course)s”. Your results are kept.") % {"course": course.title},
+    )
     return HttpResponseRedirect(reverse("courses:dashboard"))
 
 
@@ -86,7 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def start_quiz(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _live_module(module_id)
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     try:
@@ -130,7 +134,7 @@ def attempt_view(request: HttpRequest, public_id) -> HttpResponse:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     attempt = _own_attempt(request, public_id)
     module = attempt.module
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     now = timezone.now()
@@ -169,7 +173,7 @@ def _already_submitted(request, attempt, result_url):
 def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     attempt = _own_attempt(request, public_id)
     module = attempt.module
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     services.close_if_overdue(attempt, now=timezone.now())
@@ -261,7 +265,7 @@ def course_progress_json(request: HttpRequest, course_id: int) -> JsonResponse:
 def module_json(request: HttpRequest, module_id: int) -> JsonResponse:
     """A module's lesson as JSON, for clients that are not the page. Gated like the page."""
     module = _live_module(module_id)
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         status = 401 if decision.reason == gating.Reason.LOGIN_REQUIRED else 403
         if decision.reason == gating.Reason.NOT_FOUND:

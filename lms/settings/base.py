@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication and LocaleMiddleware: a signed-in fellow's stored language.
+    "lms.accounts.language.UserLanguageMiddleware",
     # After OTPMiddleware: it reads request.user.is_verified().
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
     # After it: only verified staff reach an admin view, or this check.
@@ -193,7 +195,15 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages of the interface, e-mails and badge PDFs (locale/<code>/LC_MESSAGES), and
+# of course content in Wagtail. Adding one: README, "Languages".
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice is remembered for a year (Django's default ends with the browser
+# session); no script reads it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
