@@ -135,10 +135,17 @@ def reading_version(page, language: str | None = None):
 
 
 def untranslated_from(page) -> str:
-    """For a language's alias of a page in another language (it shows that page's content
-    as it is, waiting for a translation), the language its content is in; otherwise "".
+    """The language `page`'s content is in when it is not the language being read: a
+    language's alias of a page in another language (it shows that page's content as it
+    is, waiting for a translation), or a page with no version in the visitor's language
+    (`redirect_to_wanted_version` then switches only the interface); otherwise "".
     One query for an alias, none otherwise."""
     if page.alias_of_id is None:
+        # No query: only a default-locale page is ever served to a visitor of another
+        # language (the other locales' pages are reached by their own prefix).
+        shown_in_default = page.locale_id == default_locale_id()
+        if shown_in_default and content_language() != default_language():
+            return default_language()
         return ""
     original = (
         type(page)
@@ -312,6 +319,10 @@ def redirect_to_wanted_version(page, request):
     )
     url = version.get_url(request) if version else None
     if not url:
+        # No version in their language yet: the content stays as it is, but the
+        # interface around it (menus, quiz, dates) speaks the visitor's language.
+        translation.activate(wanted)
+        request.LANGUAGE_CODE = wanted
         return None
     query = request.META.get("QUERY_STRING", "")
     response = HttpResponseRedirect(f"{url}?{query}" if query else url)

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from lms import readiness
@@ -37,6 +38,12 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # An address without a language prefix that Wagtail could not route was read as
+    # English (lms.middleware.PageLocaleMiddleware); there is no page to be English, so
+    # the answer speaks the visitor's language.
+    if not translation.get_language_from_path(request.path_info):
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
     return render(request, "404.html", status=404)
 
 

@@ -11,6 +11,8 @@ from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from lms.middleware import is_unprefixed_page_path
+
 
 def is_offered(code: str | None) -> bool:
     return bool(code) and code in {c for c, _name in settings.LANGUAGES}
@@ -24,6 +26,14 @@ def remember_language(user, code: str | None) -> None:
     if user.language != code:
         user.language = code
         get_user_model().objects.filter(pk=user.pk).update(language=code)
+
+
+def addresses_a_page(request: HttpRequest) -> bool:
+    """A Wagtail page's address: its language is the address's (Wagtail routes by it), and
+    courses.translations sends the visitor to the version in their language."""
+    path = request.path_info
+    urlconf = getattr(request, "urlconf", None)
+    return bool(translation.get_language_from_path(path)) or is_unprefixed_page_path(path, urlconf)
 
 
 class UserLanguageMiddleware:
@@ -46,6 +56,7 @@ class UserLanguageMiddleware:
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
             and is_offered(user.language)
             and user.language != translation.get_language()
+            and not addresses_a_page(request)
         ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language

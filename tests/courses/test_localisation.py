@@ -102,8 +102,8 @@ def test_english_pages_keep_their_addresses_and_translations_live_under_zh_hant(
     english = client.get(bilingual["course"].url)
     chinese = client.get(bilingual["zh_course"].url)
     assert english.status_code == chinese.status_code == 200
-    assert '<html lang="en">' in english.text and "<h1>Labeling</h1>" in english.text
-    assert '<html lang="zh-hant">' in chinese.text and "<h1>標註</h1>" in chinese.text
+    assert '<html lang="en" dir="ltr">' in english.text and "<h1>Labeling</h1>" in english.text
+    assert '<html lang="zh-hant" dir="ltr">' in chinese.text and "<h1>標註</h1>" in chinese.text
 
 
 def test_addresses_that_are_not_pages_stay_where_they_were_and_follow_the_visitor(client):
@@ -352,7 +352,7 @@ def test_an_untranslated_module_shows_the_english_with_a_note_and_its_language(
     assert "本頁尚未翻譯成你的語言，因此以英文顯示。" in page.text
     assert '<article class="lesson" lang="en">' in page.text and "Revised summary" in page.text
     translated = client.get(bilingual["zh_first"].url)
-    assert "尚未翻譯" not in translated.text and 'lang="en"' not in translated.text
+    assert "尚未翻譯" not in translated.text and '<article class="lesson">' in translated.text
 
 
 # --- What lists show ------------------------------------------------------------------------

@@ -189,9 +189,13 @@ def test_the_switcher_works_without_javascript_and_is_remembered(client, course)
     assert '<label for="language-switcher-select">Language</label>' in home
     assert '<option value="zh-hant" lang="zh-hant">繁體中文</option>' in home
     switched = client.post(form.group(1), {"language": "zh-hant", "next": "/"})
-    assert switched.status_code == 302 and switched.url == "/"
+    # Back to the page, at its Chinese address.
+    assert switched.status_code == 302 and switched.url == "/zh-hant/"
     cookie = switched.cookies["django_language"]
     assert cookie.value == "zh-hant" and cookie["max-age"] >= 300 * 24 * 3600
+    assert_chinese(page(client, "/zh-hant/"), "查看課程")
+    # Remembered: the English address (this home page has no Chinese version) now
+    # answers with a Chinese interface.
     assert_chinese(page(client, "/"), "查看課程")
 
 
