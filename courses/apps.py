@@ -15,6 +15,9 @@ class CoursesConfig(AppConfig):
         post_save.connect(
             grant_roles_on_new_catalogue, sender=CourseIndexPage, dispatch_uid="credence-roles"
         )
+        from courses import signal_handlers
+
+        signal_handlers.connect()
 
 
 def grant_roles_on_new_catalogue(sender, instance, created, raw=False, **kwargs) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.text import slugify
 
 from courses import gating
-from courses.models import CourseCompletion, CoursePage, Enrolment, QuizAttempt
+from courses.models import CourseCompletion, CoursePage, QuizAttempt
 
 # --- A graded attempt --------------------------------------------------------------------
 
@@ -99,15 +99,27 @@ class DashboardRow:
 
 
 def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
-    """Each enrolled or completed course with its progress and next step. Seven queries,
-    whatever the number of courses and modules."""
-    completions = {
-        c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
-    }
-    enrolled_ids = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    """Each enrolled or completed course with its progress and next step. A number of
+    queries that does not depend on the number of courses and modules: two when serving
+    a request whose fellow and courses are cached (courses.progress_cache), one more when
+    the fellow completed a course."""
+    from courses import progress_cache
+
+    progress = progress_cache.fellow_progress(user, request=request)
+    shown = progress.enrolled_course_ids | progress.completed_course_ids
+    completions = (
+        {
+            c.course_id: c
+            for c in CourseCompletion.objects.filter(user=user)
+            .defer("module_scores")
+            .order_by("pk")
+        }
+        if progress.completed_course_ids
+        else {}
+    )
     courses = list(
         CoursePage.objects.live()
-        .filter(pk__in=enrolled_ids | set(completions))
+        .filter(pk__in=shown)
         .defer("description", "learning_outcomes")
         .order_by("title")
     )
