@@ -197,6 +197,10 @@ def run_wrk(wrk: str, port: int, requests_file: str, *, duration: str, once: boo
             f"-t{threads}",
             f"-c{CONNECTIONS}",
             f"-d{duration}",
+            # A slow answer is a figure (p99), not an error: wrk's 2 s default would count
+            # a busy machine's queueing as failures.
+            "--timeout",
+            "30s",
             "-s",
             lua.name,
             f"http://127.0.0.1:{port}/",

@@ -142,6 +142,7 @@ def seed_quiz(fellows: int, questions: int, prefix: str = "quiz") -> None:
         )
     QuizAttempt.objects.bulk_create(attempts, batch_size=500)
     cookies = sign_in(users)
+    warm_progress(users)
     lines = []
     for attempt in QuizAttempt.objects.filter(module=module).order_by("pk"):
         answers = wrong_answers(attempt)
@@ -154,6 +155,19 @@ def seed_quiz(fellows: int, questions: int, prefix: str = "quiz") -> None:
             }
         )
     print(json.dumps(lines))
+
+
+def warm_progress(users) -> None:
+    """Each fellow's progress in the cache, as the module page they started the quiz from
+    left it (a submission is never a fellow's first request)."""
+    from django.test import RequestFactory
+
+    from courses import progress_cache
+
+    for user in users:
+        request = RequestFactory().get("/")
+        request.user = user
+        progress_cache.fellow_progress(user, request=request)
 
 
 def wrong_answers(attempt) -> dict:
