@@ -1,9 +1,20 @@
-"""Course and module pages against a bare Django view, and course-page cost growth.
+"""A signed-in fellow's module page and dashboard over HTTP under production settings,
+against a bare Django view in the same run; then course-page cost growth in-process.
 
-Run from the project root (SQLite by default; set DATABASE_URL for PostgreSQL, in which
-case a throwaway test database is created and dropped):
+Run from the project root:
 
-    .venv/bin/python bench/bench_pages.py [ROUNDS]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/credence REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/bench_pages.py [ROUNDS]
+
+The HTTP part (bench/learner_http.py; skipped without PostgreSQL, Redis and wrk) seeds
+BENCH_FELLOWS (200) fellows, signed in, enrolled in a 3-module and a 12-module course with
+module 1 passed, and serves bench/learner_settings (the production settings) with
+gunicorn, 2 workers. wrk asks for module 2 of each course and the dashboard as random
+fellows, each run right after the floor (a bare view, same server, same cookies).
+Targets (issue 17): module page and dashboard >= 0.1 of the floor's requests/s; module
+page <= 8 queries, the same in both courses; p99 printed beside the floor's.
+
+The in-process part below:
 
 Every request goes through the same test client, middleware and settings in the same
 process, as an enrolled fellow. Printed: median times, the ratio of each page to the
@@ -89,6 +100,36 @@ def queries(client, url):
     return len(captured)
 
 
+def learner_http() -> int:
+    from bench import http_load, learner_http
+
+    wrk, base = learner_http.ready("bench_pages (HTTP)")
+    env = learner_http.prepare(base, os.environ.get("BENCH_DB", "credence_bench_pages"))
+    fellows = int(os.environ.get("BENCH_FELLOWS", "200"))
+    lines = learner_http.child_json(env, f"learner_seed.seed_pages({fellows})")
+    by_page: dict[str, list[dict]] = {}
+    for line in lines:
+        by_page.setdefault(line["page"], []).append(line)
+    counts = {
+        "module page (3 and 12 modules)": (
+            [learner_http.queries(env, "GET", by_page[p][0]) for p in ("module3", "module12")],
+            8,
+        ),
+        "dashboard": ([learner_http.queries(env, "GET", by_page["dashboard"][0])], 8),
+    }
+    print(f"HTTP: {fellows} fellows; queries {counts}", flush=True)
+    files = {}
+    for page, rows in by_page.items():
+        files[page] = http_load.write_requests([("GET", r["path"], r["cookie"], "") for r in rows])
+        files[f"{page}-floor"] = http_load.write_requests(
+            [("GET", "/bench/bare/", r["cookie"], "") for r in rows]
+        )
+    endpoints = {p: (files[p], files[f"{p}-floor"], None) for p in by_page}
+    results = learner_http.rounds(wrk, env, endpoints)
+    targets = {"module3": ("rps", 0.1), "module12": ("rps", 0.1), "dashboard": ("rps", 0.1)}
+    return learner_http.report(results, targets, counts)
+
+
 def main(rounds: int) -> int:
     user, courses = build()
     client = Client()
@@ -125,4 +166,6 @@ def main(rounds: int) -> int:
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    sys.exit(run_in_test_database(main, rounds, urlconf=__name__))
+    status = learner_http()
+    print("In-process course pages (test settings):", flush=True)
+    sys.exit(run_in_test_database(main, rounds, urlconf=__name__) or status)

@@ -1,5 +1,13 @@
 """Quiz-submission benchmark: a 20-question quiz POST against a bare Django POST.
 
+First over HTTP under production settings (bench/learner_http.py; skipped without
+PostgreSQL, Redis and wrk): BENCH_SUBMITTERS (3000) fellows, signed in, each with an open
+attempt; wrk submits each attempt once (one wrong answer, so graded in full and not
+passed), right after the floor (a bare view parsing the same form body with the same
+cookies, same gunicorn with 2 workers). Targets (issue 17): a submission costs <= 4x the
+bare POST (floor requests/s / submissions/s) and makes <= 15 queries, the same for 2 and
+20 questions. Then the in-process comparison below.
+
 Run from the project root (SQLite in memory by default; set DATABASE_URL for PostgreSQL,
 in which case a throwaway test database "test_<name>" is created and dropped):
 
@@ -73,6 +81,47 @@ def wrong(attempt):
     return answers
 
 
+def learner_http() -> int:
+    from bench import http_load, learner_http
+
+    wrk, base = learner_http.ready("bench_quiz (HTTP)")
+    env = learner_http.prepare(base, os.environ.get("BENCH_DB", "credence_bench_quiz"))
+    submitters = int(os.environ.get("BENCH_SUBMITTERS", "3000"))
+    lines = learner_http.child_json(env, f"learner_seed.seed_quiz({submitters}, {QUESTIONS})")
+    small = learner_http.child_json(env, "learner_seed.seed_quiz(2, 2, 'small')")
+    counts = {
+        "quiz submit (20 and 2 questions)": (
+            [
+                learner_http.queries(env, "POST", lines.pop()),
+                learner_http.queries(env, "POST", small[0]),
+            ],
+            15,
+        )
+    }
+    print(f"HTTP: {len(lines)} open attempts; queries {counts}", flush=True)
+    # Each round: a warm-up slice and a measured slice of attempts never submitted before.
+    rounds = learner_http.ROUNDS
+    share = len(lines) // (2 * rounds)
+    slices = [lines[i * share : (i + 1) * share] for i in range(2 * rounds)]
+    as_requests = [
+        http_load.write_requests([("POST", r["path"], r["cookie"], r["body"]) for r in chunk])
+        for chunk in slices
+    ]
+    floor = http_load.write_requests(
+        [("POST", "/bench/bare/", r["cookie"], r["body"]) for r in lines]
+    )
+    endpoints = {"quiz submit": (as_requests[rounds:], floor, as_requests[:rounds])}
+    results = learner_http.rounds(wrk, env, endpoints)
+    status = learner_http.report(results, {"quiz submit": ("cost", 4.0)}, counts)
+    submitted = learner_http.child_json(
+        env,
+        "import json\nfrom courses.models import QuizAttempt\n"
+        "print(json.dumps(QuizAttempt.objects.exclude(state='in_progress').count()))",
+    )
+    print(f"attempts submitted during the run: {submitted} of {len(lines)} (each once)")
+    return status
+
+
 def main(n: int) -> None:
     from courses import services
     from courses.models import QuizAttempt
@@ -103,4 +152,6 @@ def main(n: int) -> None:
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    sys.exit(run_in_test_database(main, rounds, urlconf=__name__))
+    status = learner_http()
+    print("In-process (test settings):", flush=True)
+    sys.exit(run_in_test_database(main, rounds, urlconf=__name__) or status)

@@ -23,6 +23,9 @@ class CoursesConfig(AppConfig):
 
         post_save.connect(forget_locales, sender=Locale, dispatch_uid="credence-locales-saved")
         post_delete.connect(forget_locales, sender=Locale, dispatch_uid="credence-locales-gone")
+        from courses import signal_handlers
+
+        signal_handlers.connect()
 
 
 def grant_roles_on_new_catalogue(sender, instance, created, raw=False, **kwargs) -> None:

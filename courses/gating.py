@@ -2,7 +2,8 @@
 
 `course_access` and `module_access` are plain functions over a `GateInputs` snapshot,
 so the rule is tested without a database. `load_gate_inputs` fetches that snapshot for
-a user and a course in a constant number of queries (five, however many modules). Page
+a user and a course in a constant number of queries (five, however many modules; none
+for a request whose fellow and course are cached, see courses.progress_cache). Page
 serving, previews, enrolment, the quiz start, submit and result views and the JSON
 endpoints go through `decide_module` / `decide_course`; search and the dashboard, which
 look at many courses at once, load their snapshots with `load_gate_inputs_many` and ask
@@ -251,32 +252,48 @@ def is_editor_of(user, page) -> bool:
     return page.permissions_for_user(user).can_edit()
 
 
-def load_gate_inputs_many(
-    user, courses, *, request=None, editor_course_ids: frozenset[int] = frozenset()
-) -> dict[int, GateInputs]:
-    """The rule's inputs for `user` in each of `courses`, in five queries however many
-    courses and modules there are (used by the dashboard and search as well)."""
+@dataclass(frozen=True)
+class CourseStructure:
+    """What the rule needs about a course whoever asks: itself, its live modules in order,
+    its live prerequisites. The same for every fellow, so cached per course."""
+
+    course: PageRef
+    modules: tuple[PageRef, ...]
+    prerequisites: tuple[PageRef, ...]
+
+
+def load_course_structures(paths, *, request=None, known=None) -> dict[str, CourseStructure]:
+    """The structure of each course at a tree path in `paths`, from the database: one query
+    for the modules and one for the prerequisites however many courses, plus one for the
+    course rows not given in `known` (path -> course page)."""
     from functools import reduce
     from operator import or_
 
     from django.db.models import Q
 
-    from courses.models import CourseCompletion, CoursePage, Enrolment, ModulePass
+    from courses.models import CoursePage
 
-    courses = list(courses)
+    paths = list(paths)
+    if not paths:
+        return {}
+    courses = {path: course for path, course in (known or {}).items() if path in paths}
+    unknown = [path for path in paths if path not in courses]
+    if unknown:
+        for course in CoursePage.objects.filter(path__in=unknown).defer(
+            "description", "learning_outcomes"
+        ):
+            courses[course.path] = course
     if not courses:
         return {}
-    by_parent_path: dict[str, list[PageRef]] = {c.path: [] for c in courses}
-    where = reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses))
-    module_ids = []
-    course_urls = {c.path: c.get_url(request) or "" for c in courses}
-    steplen = courses[0].steplen
+    by_parent_path: dict[str, list[PageRef]] = {path: [] for path in courses}
+    where = reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses.values()))
+    course_urls = {path: c.get_url(request) or "" for path, c in courses.items()}
+    steplen = CoursePage.steplen
     for row in module_queryset().filter(where).values(*_MODULE_COLUMNS):
         parent_path = row["path"][:-steplen]
         if parent_path in by_parent_path:
             by_parent_path[parent_path].append(_ref(row, course_urls[parent_path]))
-            module_ids.append(row["pk"])
-    prerequisites: dict[int, list[PageRef]] = {c.pk: [] for c in courses}
+    prerequisites: dict[int, list[PageRef]] = {c.pk: [] for c in courses.values()}
     through = CoursePage.prerequisites.through.objects.filter(
         from_coursepage_id__in=prerequisites, to_coursepage__live=True
     ).select_related("to_coursepage")
@@ -285,37 +302,75 @@ def load_gate_inputs_many(
         prerequisites[row.from_coursepage_id].append(
             PageRef(id=target.pk, title=target.title, url=target.get_url(request) or "")
         )
-    authenticated = bool(getattr(user, "is_authenticated", False))
-    completed: frozenset[int] = frozenset()
-    passed: frozenset[int] = frozenset()
-    enrolled: frozenset[int] = frozenset()
-    if authenticated:
-        completed = frozenset(
-            CourseCompletion.objects.filter(user=user).values_list("course_id", flat=True)
-        )
-        passed = frozenset(
-            ModulePass.objects.filter(user=user, module_id__in=module_ids).values_list(
-                "module_id", flat=True
-            )
-        )
-        enrolled = frozenset(
-            Enrolment.objects.filter(user=user, course_id__in=prerequisites).values_list(
-                "course_id", flat=True
-            )
-        )
     return {
-        c.pk: GateInputs(
-            course=PageRef(id=c.pk, title=c.title, url=course_urls[c.path]),
-            modules=by_parent_path[c.path],
-            prerequisites=prerequisites[c.pk],
-            completed_course_ids=completed,
-            passed_module_ids=passed,
-            is_authenticated=authenticated,
-            is_enrolled=c.pk in enrolled,
-            is_editor=c.pk in editor_course_ids,
+        path: CourseStructure(
+            course=PageRef(id=c.pk, title=c.title, url=course_urls[path]),
+            modules=tuple(by_parent_path[path]),
+            prerequisites=tuple(prerequisites[c.pk]),
         )
+        for path, c in courses.items()
+    }
+
+
+def course_structures(paths, *, request=None, known=None) -> dict[str, CourseStructure]:
+    """`load_course_structures`, through the cache when serving a request (then one small
+    query for the tree's version and none for cached courses; courses.progress_cache)."""
+    from courses import progress_cache
+
+    if request is None:
+        return load_course_structures(paths, known=known)
+    # The URLs in a structure are relative to the request's site, which its host names
+    # (the host, not the Site row: finding that is a query the quiz views need not make).
+    return progress_cache.cached_per_course(
+        request,
+        request.get_host(),
+        paths,
+        lambda missing: load_course_structures(missing, request=request, known=known),
+    )
+
+
+def load_gate_inputs_many(
+    user, courses, *, request=None, editor_course_ids: frozenset[int] = frozenset()
+) -> dict[int, GateInputs]:
+    """The rule's inputs for `user` in each of `courses` (used by the dashboard and search
+    as well), in a number of queries that does not depend on how many courses and modules
+    there are: none but the tree's version when serving a request whose fellow and courses
+    are cached (courses.progress_cache), five without a request."""
+
+    courses = list(courses)
+    if not courses:
+        return {}
+    structures = course_structures(
+        [c.path for c in courses], request=request, known={c.path: c for c in courses}
+    )
+    progress = _fellow_progress(user, request)
+    return {
+        c.pk: _gate_inputs(user, structures[c.path], progress, is_editor=c.pk in editor_course_ids)
         for c in courses
     }
+
+
+def _fellow_progress(user, request):
+    from courses import progress_cache
+
+    if not getattr(user, "is_authenticated", False):
+        return progress_cache.FellowProgress(frozenset(), frozenset(), frozenset())
+    return progress_cache.fellow_progress(user, request=request)
+
+
+def _gate_inputs(user, structure: CourseStructure, progress, *, is_editor: bool) -> GateInputs:
+    return GateInputs(
+        course=structure.course,
+        modules=list(structure.modules),
+        prerequisites=list(structure.prerequisites),
+        completed_course_ids=progress.completed_course_ids,
+        passed_module_ids=frozenset(
+            m.id for m in structure.modules if m.id in progress.passed_module_ids
+        ),
+        is_authenticated=bool(getattr(user, "is_authenticated", False)),
+        is_enrolled=structure.course.id in progress.enrolled_course_ids,
+        is_editor=is_editor,
+    )
 
 
 def load_gate_inputs(user, course, *, request=None, is_editor: bool = False) -> GateInputs:
@@ -333,24 +388,30 @@ def decide_module(user, module, *, request=None) -> tuple[AccessDecision, GateIn
     and the inputs returned name the modules in the reader's language."""
     from courses import translations
 
-    cache = getattr(request, "_credence_gate", None) if request is not None else None
+    memo = getattr(request, "_credence_gate", None) if request is not None else None
     # The inputs name modules in the active language, so a request that shows another
     # language's links (a quiz result) gets its own entry.
     key = (module.pk, translations.content_language())
-    if cache is not None and key in cache:
-        return cache[key]
-    editor = is_editor_of(user, module)
+    if memo is not None and key in memo:
+        return memo[key]
     # -- Translations: map the page to its source, decide there, show in the reader's language.
     source = translations.source_page(module)
-    course = source.get_parent().specific_deferred
-    inputs = load_gate_inputs(user, course, request=request, is_editor=editor)
+    # A module is a direct child of its course: the course's tree path is the module's
+    # less one step, so a cached course needs no query to find.
+    course_path = source.path[: -source.steplen]
+    structure = course_structures([course_path], request=request).get(course_path)
+    if structure is None:
+        raise LookupError(f"module {module.pk} is not under a course")
+    inputs = _gate_inputs(
+        user, structure, _fellow_progress(user, request), is_editor=is_editor_of(user, module)
+    )
     inputs = translations.localise_inputs(inputs, request=request)
     result = (module_access(inputs, source.pk), inputs)
     if request is not None:
-        if cache is None:
-            cache = {}
-            request._credence_gate = cache
-        cache[key] = result
+        if memo is None:
+            memo = {}
+            request._credence_gate = memo
+        memo[key] = result
     return result
 
 

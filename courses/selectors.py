@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from courses import gating, translations
-from courses.models import CourseCompletion, CoursePage, Enrolment, QuizAttempt
+from courses.models import CourseCompletion, CoursePage, QuizAttempt
 
 # --- A graded attempt --------------------------------------------------------------------
 
@@ -102,15 +102,27 @@ class DashboardRow:
 
 def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
     """Each enrolled or completed course with its progress and next step, in the active
-    language where the course is translated. Seven queries (nine in another language
-    than the default), whatever the number of courses and modules."""
-    completions = {
-        c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
-    }
-    enrolled_ids = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    language where the course is translated. A number of queries that does not depend on
+    the number of courses and modules: two when serving a request whose fellow and courses
+    are cached (courses.progress_cache), one more when the fellow completed a course, two
+    more in another language than the default."""
+    from courses import progress_cache
+
+    progress = progress_cache.fellow_progress(user, request=request)
+    shown = progress.enrolled_course_ids | progress.completed_course_ids
+    completions = (
+        {
+            c.course_id: c
+            for c in CourseCompletion.objects.filter(user=user)
+            .defer("module_scores")
+            .order_by("pk")
+        }
+        if progress.completed_course_ids
+        else {}
+    )
     courses = list(
         CoursePage.objects.live()
-        .filter(pk__in=enrolled_ids | set(completions))
+        .filter(pk__in=shown)
         .defer("description", "learning_outcomes")
         .order_by("title")
     )
@@ -118,10 +130,10 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
     # -- Translations: each course and its modules as the fellow reads them (two queries
     # in another language than the default, none in it).
     inputs = translations.localise_inputs_many(inputs, request=request)
-    shown = translations.reading_versions(courses)
+    versions = translations.reading_versions(courses)
     return [
         DashboardRow(
-            course=shown[course.pk],
+            course=versions[course.pk],
             progress=gating.course_progress(inputs[course.pk]),
             completed=course.pk in completions,
             completion=completions.get(course.pk),

@@ -40,9 +40,11 @@ def _live_module(module_id: int) -> ModulePage:
 
 def _own_attempt(request: HttpRequest, public_id) -> QuizAttempt:
     # Scoped to the user: someone else's attempt does not exist, as far as they can tell.
-    return get_object_or_404(
+    attempt = get_object_or_404(
         QuizAttempt.objects.select_related("module"), public_id=public_id, user=request.user
     )
+    attempt.user = request.user  # the row the middleware loaded: no second query for it
+    return attempt
 
 
 # --- Enrolment ----------------------------------------------------------------------------

@@ -3,4 +3,10 @@ accommodations and out-of-attempts notices in accommodations.py."""
 
 from .accommodations import Accommodation, StuckNotice  # noqa: F401
 from .pages import AnswerReveal, CourseIndexPage, CoursePage, ModulePage  # noqa: F401
-from .progress import CourseCompletion, Enrolment, ModulePass, QuizAttempt  # noqa: F401
+from .progress import (  # noqa: F401
+    CourseCompletion,
+    CourseTreeVersion,
+    Enrolment,
+    ModulePass,
+    QuizAttempt,
+)

@@ -3,13 +3,17 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from courses.blocks import LESSON_RICH_TEXT_FEATURES, LessonStreamBlock
 from courses.quiz_blocks import QuizQuestionStreamBlock
@@ -31,6 +35,27 @@ class CourseIndexPage(Page):
             CoursePage.objects.child_of(self).live().select_related("hero_image").order_by("path")
         )
         return context
+
+    def route(self, request, path_components):
+        # A module's URL is catalogue/course/module: found in one query by its URL path
+        # (Wagtail keeps `url_path` current through renames and moves) instead of two
+        # per level. Every other path is routed by Wagtail as usual.
+        if len(path_components) == 2:
+            from courses import progress_cache
+
+            url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
+            module = (
+                ModulePage.objects.live()
+                .filter(slug=path_components[1], url_path=url_path)
+                # The gate's cache needs the course tree's version: read in the same query.
+                .annotate(course_tree_version=progress_cache.tree_version_subquery())
+                .first()
+            )
+            if module is None:
+                raise Http404
+            progress_cache.remember_tree_version(request, module.course_tree_version)
+            return RouteResult(module)
+        return super().route(request, path_components)
 
     class Meta:
         verbose_name = "course catalogue"
@@ -240,6 +265,14 @@ class ModulePage(Page):
     @property
     def has_quiz(self) -> bool:
         return bool(self.quiz_questions)
+
+    def get_view_restrictions(self):
+        # Wagtail's rule (restrictions on this page or any ancestor, an alias answering
+        # for its source page) in one query rather than two, on every module served.
+        steps = range(self.steplen, len(self.path) + 1, self.steplen)
+        pages = Page.objects.filter(path__in=[self.path[:end] for end in steps])
+        sources = pages.annotate(source=Coalesce("alias_of_id", "id")).values("source")
+        return PageViewRestriction.objects.filter(page_id__in=Subquery(sources))
 
     # Every way into a module goes through courses.gating; a locked module answers with
     # a helpful page (courses.locked.locked_response), never with its content.

@@ -133,6 +133,12 @@ class CourseCompletion(models.Model):
     # fellow took the course in, and so the badge's (courses.services.badge_language).
     language = models.CharField(max_length=15, blank=True, default="")
 
+    # A fellow's record, not content that uses the course page: the admin's learning
+    # records list it, and the course's "Usage" tab need not count thousands of fellows.
+    # Left out of Wagtail's reference index, which also saves the completing submission
+    # four queries.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="course_completed_once")
@@ -141,3 +147,15 @@ class CourseCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.course}"
+
+
+class CourseTreeVersion(models.Model):
+    """One row: a version changed in the same transaction as every save, deletion or move
+    of a catalogue, course or module page. It keys the cached course structure (modules in
+    order, prerequisites) in courses.progress_cache, so no cache entry written before an
+    author's change is read after it, even if Redis missed the change."""
+
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"course tree version {self.token}"

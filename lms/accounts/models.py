@@ -8,6 +8,14 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
+def new_progress_version() -> int:
+    """A fresh, unguessable-enough version for `User.progress_version` (random, not a
+    counter: two writes racing each set a new value, and neither can restore an old one)."""
+    import secrets
+
+    return secrets.randbits(62)
+
+
 def normalize_email_address(value: str) -> str:
     """The one spelling of an address we store and look up: trimmed and lower-cased.
 
@@ -73,6 +81,13 @@ class User(AbstractUser):
     # Empty: the site's LANGUAGE_CODE. A code from settings.LANGUAGES, which is not a
     # `choices` here so that adding a language needs no migration.
     language = models.CharField(_("language"), max_length=15, blank=True, default="")
+
+    # Changed in the same transaction as every write to the fellow's enrolments, module
+    # passes and course completions (courses.progress_cache). It keys the cached copy of
+    # that progress, and it arrives with the user row every request loads anyway, so a
+    # cache entry written before a change can never be read after it, even if Redis was
+    # unreachable when the change was made.
+    progress_version = models.BigIntegerField(default=new_progress_version, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]

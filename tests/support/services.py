@@ -39,10 +39,13 @@ def wait_for(condition: Callable[[], object], *, timeout: float, what: str, inte
 
 
 class RedisServer:
-    """A redis-server of our own on a free loopback port, without persistence."""
+    """A redis-server of our own on a free loopback port, without persistence unless given
+    a `data_dir`: then `save()` writes its data there and the next `start()` reads it back,
+    as a Redis restarted with its snapshot (or reached again after a partition) has it."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, data_dir: Path | None = None):
         self.port = port or free_port()
+        self.data_dir = data_dir
         self.process: subprocess.Popen | None = None
 
     @property
@@ -63,6 +66,7 @@ class RedisServer:
                 "no",
                 "--protected-mode",
                 "yes",
+                *(["--dir", str(self.data_dir)] if self.data_dir else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -78,6 +82,13 @@ class RedisServer:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def save(self) -> None:
+        """Write the data set to `data_dir` now (SAVE), for the next start to load."""
+        assert self.data_dir, "a RedisServer without a data_dir keeps nothing"
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(b"SAVE\r\n")
+            assert sock.recv(16).startswith(b"+OK")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
