@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from csp import constants as csp_constants
 
+from lms.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -57,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, early answers included, carries the request id, and every log
+    # line of the request names it.
+    "lms.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before PublicVerdictMiddleware, so its answers carry the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -360,12 +365,11 @@ CREDENCE_ISSUER_KEYS_FILE = env(
 )
 CREDENCE_ISSUER_NAME = env("DJANGO_ISSUER_NAME", default="Credence")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "credence": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+# --- Logs -------------------------------------------------------------------
+# JSON lines (production's default) or text, each naming the request id (lms/request_id.py).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text")
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# Celery replaces the root logger's handlers with its own text format unless told not to;
+# in JSON the worker's lines must be the same JSON as the web's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
