@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import sys
 
 import pytest
 from django.test import Client
@@ -100,12 +101,26 @@ def test_a_hostile_incoming_id_is_replaced_never_logged(db, json_log, hostile, s
     assert {e["request_id"] for e in json_log.events()} == {r["X-Request-ID"] for r in responses}
 
 
-def test_a_hostile_path_stays_one_line_in_text_logs_too():
-    record = logging.LogRecord("credence.requests", logging.INFO, "", 0, "%s", ("x",), None)
-    record.request_id = None
-    assert TextFormatter().format(record).endswith(" [-] x")
-    handler_config = logging_config("text", "INFO")
-    assert handler_config["handlers"]["console"]["filters"] == ["request_id"]
+def test_text_logs_name_the_request_id_or_a_dash_and_escape_a_hostile_path(db, settings):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("credence")
+    saved = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        Client(headers={"X-Request-ID": "txt-1"}).get("/healthz/%0A2026-01-01 FORGED")
+        logging.getLogger("credence.x").warning("outside a request")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert " INFO credence.requests [txt-1] GET /healthz/\\n2026-01-01 FORGED 404" in lines[0]
+    assert lines[1].endswith(" WARNING credence.x [-] outside a request")
+    assert logging_config("text", "INFO")["handlers"]["console"]["filters"] == ["request_id"]
 
 
 def test_an_unknown_log_format_is_a_clear_error():
@@ -118,9 +133,8 @@ def test_the_json_line_keeps_extra_fields_and_the_traceback_on_one_line():
         raise RuntimeError("boom\nsecond line")
     except RuntimeError:
         record = logging.LogRecord(
-            "credence.x", logging.ERROR, "", 0, "failed %s", ("x",), exc_info=True
+            "credence.x", logging.ERROR, "", 0, "failed %s", ("x",), exc_info=sys.exc_info()
         )
-        record.exc_info = __import__("sys").exc_info()
     record.badge = "abc"
     line = JsonFormatter().format(record)
     assert "\n" not in line
@@ -186,3 +200,29 @@ def test_the_worker_logs_the_task_with_the_id_of_the_request_that_queued_it(
     # The worker's own lines outside any task name no request.
     ready = [e for e in worker_events(worker) if e["message"].endswith(" ready.")]
     assert ready and ready[0]["request_id"] is None
+
+
+def test_celerys_signals_carry_the_id_from_the_publisher_into_the_task_and_back_out():
+    from celery.signals import before_task_publish, task_postrun, task_prerun
+
+    from certificates.tasks import ping_task
+    from lms import request_id
+
+    headers: dict = {}
+    token = request_id.current.set("pub-1")
+    try:
+        before_task_publish.send(sender=ping_task.name, headers=headers, body=())
+    finally:
+        request_id.current.reset(token)
+    assert headers == {request_id.TASK_HEADER: "pub-1"}
+
+    # In the worker: the message's headers are on the task's request.
+    for carried, seen in ((headers, "pub-1"), ({request_id.TASK_HEADER: "x\ny"}, None)):
+        ping_task.push_request(id="task-1", **carried)
+        try:
+            task_prerun.send(sender=ping_task, task_id="task-1", task=ping_task)
+            assert request_id.current.get() == seen
+            task_postrun.send(sender=ping_task, task_id="task-1", task=ping_task)
+            assert request_id.current.get() is None
+        finally:
+            ping_task.pop_request()
