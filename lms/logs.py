@@ -70,6 +70,12 @@ def logging_config(log_format: str, level: str) -> dict:
     project's loggers (`credence.*`) at `level`, Celery's at INFO, others at WARNING."""
     if log_format not in FORMATS:
         raise ValueError(f"DJANGO_LOG_FORMAT must be one of {sorted(FORMATS)}, not {log_format!r}")
+    loggers = {"credence": {"handlers": ["console"], "level": level, "propagate": False}}
+    if log_format == "json":
+        # In JSON the worker leaves logging to these settings (CELERY_WORKER_HIJACK_ROOT_LOGGER
+        # off), so Celery's own lines ("ready.", task received/succeeded) need a level here;
+        # in text Celery sets up its own handlers, as it always did.
+        loggers["celery"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -83,9 +89,5 @@ def logging_config(log_format: str, level: str) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": "WARNING"},
-        "loggers": {
-            "credence": {"handlers": ["console"], "level": level, "propagate": False},
-            # Used only where the worker leaves logging to these settings (JSON, below).
-            "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        },
+        "loggers": loggers,
     }
