@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from csp import constants as csp_constants
 
+from lms.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -59,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, early answers included, carries the request id, and every log
+    # line of the request names it.
+    "lms.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before PublicVerdictMiddleware, so its answers carry the header too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -218,21 +223,57 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+
+def s3_media_storage(
+    *,
+    bucket: str,
+    endpoint_url: str | None = None,
+    region_name: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    custom_domain: str | None = None,
+) -> dict:
+    """The STORAGES["default"] entry for media in `bucket` (lms/storage.py), a function so
+    the tests build the very entry production runs on. Here, not there: importing the
+    backend loads boto3, which only processes that touch media need."""
+    return {
+        "BACKEND": "lms.storage.MediaStorage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region_name,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "custom_domain": custom_domain,
+            # No ACL on upload: objects are private, as the bucket's own policy says.
+            "default_acl": None,
+            # URLs to images are signed and expire (django-storages' default hour), with
+            # Signature Version 4: what AWS's newer regions, MinIO and R2 accept.
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            # A name already taken gets a new one: a badge's stored PDF is never replaced
+            # in place under a reader (certificates.issuing.publishing.store_pdf).
+            "file_overwrite": False,
+        },
+    }
+
+
 # S3-compatible media when a bucket is named (AWS, MinIO, Ceph, R2, ...).
 AWS_STORAGE_BUCKET_NAME = env("DJANGO_AWS_STORAGE_BUCKET_NAME", default=None)
-_media_backend = "django.core.files.storage.FileSystemStorage"
+AWS_S3_CUSTOM_DOMAIN = env("DJANGO_AWS_S3_CUSTOM_DOMAIN", default=None)
+_media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if AWS_STORAGE_BUCKET_NAME:
-    _media_backend = "storages.backends.s3.S3Storage"
-    AWS_S3_ENDPOINT_URL = env("DJANGO_AWS_S3_ENDPOINT_URL", default=None)
-    AWS_S3_REGION_NAME = env("DJANGO_AWS_S3_REGION_NAME", default=None)
-    AWS_ACCESS_KEY_ID = env("DJANGO_AWS_ACCESS_KEY_ID", default=None)
-    AWS_SECRET_ACCESS_KEY = env("DJANGO_AWS_SECRET_ACCESS_KEY", default=None)
-    AWS_S3_CUSTOM_DOMAIN = env("DJANGO_AWS_S3_CUSTOM_DOMAIN", default=None)
-    AWS_DEFAULT_ACL = None
-    AWS_QUERYSTRING_AUTH = True
-    AWS_S3_FILE_OVERWRITE = False
+    # Private bucket; PDFs served through the app (lms/storage.py says why).
+    _media = s3_media_storage(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env("DJANGO_AWS_S3_ENDPOINT_URL", default=None),
+        region_name=env("DJANGO_AWS_S3_REGION_NAME", default=None),
+        access_key=env("DJANGO_AWS_ACCESS_KEY_ID", default=None),
+        secret_key=env("DJANGO_AWS_SECRET_ACCESS_KEY", default=None),
+        custom_domain=AWS_S3_CUSTOM_DOMAIN,
+    )
 STORAGES = {
-    "default": {"BACKEND": _media_backend},
+    "default": _media,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -385,12 +426,11 @@ CREDENCE_ISSUER_KEYS_FILE = env(
 )
 CREDENCE_ISSUER_NAME = env("DJANGO_ISSUER_NAME", default="Credence")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "credence": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+# --- Logs -------------------------------------------------------------------
+# JSON lines (production's default) or text, each naming the request id (lms/request_id.py).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text")
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# Celery replaces the root logger's handlers with its own text format unless told not to;
+# in JSON the worker's lines must be the same JSON as the web's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -1,5 +1,7 @@
 """Celery settings, star-imported by base.py."""
 
+from kombu import Queue
+
 from .base import REDIS_URL, env
 
 # Without Redis (the embedded default), tasks run in-process so `make run` needs nothing else.
@@ -15,7 +17,23 @@ CELERY_TASK_SERIALIZER = "json"
 # leaves it to be redelivered; tasks are idempotent for exactly that reason.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message reserved per process: a long render never holds a short task hostage behind it.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process is replaced after this many tasks, so memory a render leaves behind (fonts,
+# Pango's caches, a large artwork) is given back instead of growing for the worker's life.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
+# Two queues: renders (WeasyPrint, seconds of CPU each) on their own, so a burst of
+# completions never delays e-mails, status changes or bulk jobs. A worker started without
+# -Q consumes both (development, tests); production runs one worker per queue
+# (deploy/compose.yaml: `-Q celery` and `-Q render`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "render")]
+RENDER_TASKS = (
+    "certificates.tasks.render_badge_task",
+    "certificates.tasks.rerender_badge_task",
+    "certificates.tasks.resign_badge_task",
+)
+CELERY_TASK_ROUTES = {name: {"queue": "render"} for name in RENDER_TASKS}
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {

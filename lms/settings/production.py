@@ -44,3 +44,20 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])  # noqa: F405
+
+# --- Logs and error reports ---------------------------------------------------
+# JSON lines on stderr, one per event, each with the request id; the log shipper of the
+# host (journald, Docker, a sidecar) takes them from there.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)  # noqa: F405
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Optional error reports to Sentry (or anything that speaks its protocol: GlitchTip,
+# Bugsink): one variable turns them on, and the SDK is imported only then. Its Django,
+# Celery and logging integrations report unhandled exceptions in web and worker and every
+# ERROR log line; no personal data is sent (no user, cookies or request bodies).
+SENTRY_DSN = env("SENTRY_DSN", default=None)
+if SENTRY_DSN:
+    from lms.error_reports import start_error_reports
+
+    start_error_reports(SENTRY_DSN)

@@ -42,7 +42,10 @@ CREDENCE_PUBLIC_RATE_LIMIT = 0
 # Windows are fixed, aligned to the clock: an hour (not production's minute) makes a
 # limiter test that straddles a window's end, and sees its count restart, rare.
 CREDENCE_PUBLIC_RATE_WINDOW = 3600
-LOGGING["loggers"]["credence"]["level"] = "WARNING"  # noqa: F405
+# Quiet by default; fault tests' workers ask for INFO lines in JSON to read them back.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text")
+LOGGING = logging_config(LOG_FORMAT, env("DJANGO_LOG_LEVEL", default="WARNING"))  # noqa: F405
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 # The public lookup on the default connection: "public_read" is a mirror of it, a
 # connection of its own that cannot see a test's uncommitted rows
 # (tests/certificates/test_verify_dead_connection.py uses it in transactional tests).
