@@ -1,0 +1,38 @@
+"""The soak run (bench/soak.py) in its quick mode: 20 fellows through a course on gunicorn,
+two Celery workers, beat, PostgreSQL and a Redis of its own, with Redis restarted and a
+worker killed during the load; the run must end with its invariants holding.
+
+docs/threats.md, rows F10 (a Redis outage is no 500) and F4/F5 (a worker killed mid-render),
+together and under load: every completion gets exactly one issued badge."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_soak_with_redis_restart_and_worker_kill_loses_nothing():
+    database = urlsplit(os.environ["DATABASE_URL"]).path.strip("/") + "_soak"
+    done = subprocess.run(
+        [sys.executable, "bench/soak.py", "--quick", "--database", database],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, out[-6000:] + done.stderr[-3000:]
+    assert "fault: redis-server killed" in out
+    assert "fault: worker1 killed with SIGKILL" in out
+    assert "ok   fellows completed: 20 (target == 20)" in out
+    assert "ok   completions with exactly one issued badge and its PDF: 23/23" in out
+    assert "ok   5xx or unanswered outside the Redis window: 0 (target == 0)" in out
+    assert "invariants: all hold" in out
