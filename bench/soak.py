@@ -19,9 +19,12 @@ each request from another client address forwarded by one trusted proxy. Before 
 the load, the same number of clients at once hit the floors: bare Django views (a page, a
 POST, a JSON answer) behind the same middleware in the same server.
 
-Faults: when --redis-at of the fellows are done, Redis is killed (SIGKILL, by pid) and
-started again on its port --redis-down-seconds later; when --worker-at are done, one worker
-is killed (SIGKILL, its whole process group) and started again. Both windows are printed.
+Faults, each aimed where it can lose something: when --redis-at of the fellows are done,
+Redis is killed (SIGKILL, by pid) and started again on its port (empty: no persistence)
+once --redis-down-seconds have passed and a fellow has completed meanwhile, so that badge's
+render could not be queued; when --worker-at are done, a worker holding a render (read from
+its log) is killed (SIGKILL, its whole process group) and started again. Both windows are
+printed, and a fault that hit nothing in flight fails the run.
 
 Invariants (exit status 1 if one fails): every fellow completed; every completion has
 exactly one badge, issued, with its PDF, after a drain of at most --drain-seconds; no badge
@@ -60,6 +63,11 @@ from bench import soak_client as client  # noqa: E402
 from bench import soak_services as services  # noqa: E402
 from tests.support.services import RedisServer, free_port, wait_for  # noqa: E402
 
+# Redis stays down at least --redis-down-seconds, and then until a fellow has completed
+# while it was down, for at most this long.
+REDIS_DOWN_MAX = 60.0
+# How long the worker fault waits for a worker holding a render before killing one anyway.
+BUSY_WORKER_WAIT = 120.0
 # Floor clients share the sessions of this many accounts (each login costs a password hash).
 FLOOR_USERS = 5
 WORKERS = 2  # gunicorn's, as in docs/threats.md row L1 and bench_verify.py
@@ -96,9 +104,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--questions", type=int, help="questions per module quiz (4)")
     add("--fail-share", type=float, default=0.3, help="share of quizzes failed once first")
     add("--floor-seconds", type=float, help="floor measurement, half before and half after")
-    add("--redis-at", type=float, default=0.3, help="share of fellows done at the Redis restart")
-    add("--redis-down-seconds", type=float, default=5.0, help="how long Redis stays down")
-    add("--worker-at", type=float, default=0.6, help="share of fellows done at the worker kill")
+    add("--redis-at", type=float, help="share of fellows done at the Redis restart (0.3)")
+    add(
+        "--redis-down-seconds",
+        type=float,
+        default=5.0,
+        help="Redis stays down this long, then until a fellow has completed meanwhile",
+    )
+    add("--worker-at", type=float, help="share of fellows done at the worker kill (0.6)")
     add("--drain-seconds", type=float, help="longest wait for every badge after the load (420)")
     add(
         "--gunicorn-config",
@@ -124,6 +137,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     quick = {
         "fellows": 20,
         "concurrency": 10,
+        "redis_at": 0.25,
+        "worker_at": 0.5,
         "verifiers": 2,
         "verifier_pause": 0.1,
         "alumni": 3,
@@ -135,6 +150,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     full = {
         "fellows": 500,
         "concurrency": 50,
+        "redis_at": 0.3,
+        "worker_at": 0.6,
         "verifiers": 10,
         "verifier_pause": 0.05,
         "alumni": 20,
@@ -158,6 +175,17 @@ STARTED = time.monotonic()
 
 def say(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+_RECEIVED = re.compile(r"Task certificates\.tasks\.render_badge_task\[([0-9a-f-]+)\] received")
+_FINISHED = re.compile(
+    r"Task certificates\.tasks\.render_badge_task\[([0-9a-f-]+)\] (?:succeeded|retry|raised)"
+)
+
+
+def renders_in_flight(log: str) -> set[str]:
+    """Render tasks a worker has taken and not finished, from its log."""
+    return set(_RECEIVED.findall(log)) - set(_FINISHED.findall(log))
 
 
 def latency_figures(seen: list[float], floor: list[float]) -> str:
@@ -335,8 +363,8 @@ class Run:
         visitor = client.Visitor(self.port, client.client_address(1, n), self.recorder)
         try:
             client.fellow_journey(visitor, email, self.seed["password"], self.course, fails)
-        except client.JourneyFailed as failed:
-            self.journey_errors.append(f"{email}: {failed}")
+        except Exception as failed:  # noqa: BLE001 - any error is this fellow's, and reported
+            self.journey_errors.append(f"{email}: {type(failed).__name__}: {failed}")
         finally:
             visitor.conn.close()
             with self.done_lock:
@@ -349,20 +377,44 @@ class Run:
             stop.wait(0.2)
         return False
 
+    def badges_made(self) -> int:
+        return self.sql("SELECT count(*) FROM certificates_badge")[0][0]
+
     def faults(self, stop: threading.Event) -> None:
-        if self.wait_for_share(self.args.redis_at, stop):
+        """Each fault aimed where it can lose something: Redis stays down until a fellow
+        has completed meanwhile (their render cannot be queued), and the worker killed is
+        one that holds a render."""
+        args = self.args
+        if self.wait_for_share(args.redis_at, stop):
+            before = self.badges_made()
             down = time.monotonic()
             self.redis.stop()
             say(f"  fault: redis-server killed ({self.done} fellows done); load {load()}")
-            time.sleep(self.args.redis_down_seconds)
+            time.sleep(args.redis_down_seconds)
+            while self.badges_made() == before and time.monotonic() - down < REDIS_DOWN_MAX:
+                time.sleep(0.5)
+            self.completed_while_redis_down = self.badges_made() - before
             self.redis.start()
             self.windows["redis"] = (down, time.monotonic())
-            say(f"  fault: redis-server back after {time.monotonic() - down:.1f}s")
-        if self.wait_for_share(self.args.worker_at, stop):
-            worker = self.workers[1]
+            say(
+                f"  fault: redis-server back after {time.monotonic() - down:.1f}s; "
+                f"{self.completed_while_redis_down} fellows completed meanwhile"
+            )
+        if self.wait_for_share(args.worker_at, stop):
+            deadline = time.monotonic() + BUSY_WORKER_WAIT
+            busy: list[services.Child] = []
+            while not busy and time.monotonic() < deadline and not stop.is_set():
+                busy = [w for w in self.workers if renders_in_flight(w.log_since_start())]
+                time.sleep(0.05)
+            worker = busy[0] if busy else self.workers[1]
+            held = renders_in_flight(worker.log_since_start())
             killed = time.monotonic()
             worker.kill()
-            say(f"  fault: {worker.name} killed with SIGKILL ({self.done} fellows done)")
+            self.killed_renders = len(held)
+            say(
+                f"  fault: {worker.name} killed with SIGKILL ({self.done} fellows done) "
+                f"holding {len(held)} render(s)"
+            )
             worker.start()
             worker.wait_for_log("ready.")
             self.windows["worker"] = (killed, time.monotonic())
@@ -509,6 +561,20 @@ class Run:
             )
         check(
             "fault windows", ",".join(sorted(self.windows)), len(self.windows) == 2, "redis,worker"
+        )
+        # A fault that lands while nothing is in flight proves nothing: each must have hit
+        # a completion or a render.
+        while_down = getattr(self, "completed_while_redis_down", 0)
+        check("fellows who completed while Redis was down", while_down, while_down >= 1, ">= 1")
+        killed = getattr(self, "killed_renders", 0)
+        check("renders held by the killed worker", killed, killed >= 1, ">= 1")
+        (row,) = self.sql(
+            "SELECT count(*) FILTER (WHERE render_attempts > 1), "
+            "coalesce(extract(epoch FROM max(issued_at - created_at)), 0) FROM certificates_badge"
+        )
+        say(
+            f"  badges rendered more than once (a lost render taken over): {row[0]}; "
+            f"longest from completion to issued: {row[1]:.0f}s"
         )
         check(
             "fellows completed",

@@ -6,6 +6,7 @@ docs/threats.md, rows F10 (a Redis outage is no 500) and F4/F5 (a worker killed 
 together and under load: every completion gets exactly one issued badge."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ def test_quick_soak_with_redis_restart_and_worker_kill_loses_nothing():
     out = done.stdout
     assert done.returncode == 0, out[-6000:] + done.stderr[-3000:]
     assert "fault: redis-server killed" in out
-    assert "fault: worker1 killed with SIGKILL" in out
+    assert re.search(r"fault: worker\d killed with SIGKILL .* holding [1-9]", out)
+    assert re.search(r"fault: redis-server back .* [1-9]\d* fellows completed meanwhile", out)
     assert "ok   fellows completed: 20 (target == 20)" in out
     assert "ok   completions with exactly one issued badge and its PDF: 23/23" in out
     assert "ok   5xx or unanswered outside the Redis window: 0 (target == 0)" in out
