@@ -49,6 +49,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -436,12 +437,20 @@ class Run:
         fault_thread = threading.Thread(target=self.faults, args=(stop,), daemon=True)
         for thread in (*verifiers, fault_thread):
             thread.start()
-        with ThreadPoolExecutor(args.concurrency) as pool:
+        pool = ThreadPoolExecutor(args.concurrency)
+        try:
             for n, email in enumerate(self.seed["fellows"]):
                 pool.submit(self.fellow, n, email)
             while self.done < args.fellows:
                 time.sleep(5 if args.quick else 15)
                 say(f"  {self.done}/{args.fellows} fellows done; load {load()}")
+        except BaseException:
+            # Interrupted: the fellows not started never start, and the services stop
+            # (Run.stop) under the ones in flight, which then fail within seconds.
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         self.load_seconds = time.monotonic() - self.load_started
         stop.set()
         fault_thread.join(timeout=120)
@@ -681,6 +690,9 @@ class Run:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A SIGTERM (a CI timeout, `kill`) stops the run as Ctrl-C does: the services it started
+    # in their own sessions are stopped and its database dropped, not left behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         say("SKIP soak: set DATABASE_URL=postgres://... (PostgreSQL is required)")
         return 0

@@ -21,16 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_quick_soak_with_redis_restart_and_worker_kill_loses_nothing():
     database = urlsplit(os.environ["DATABASE_URL"]).path.strip("/") + "_soak"
-    done = subprocess.run(
+    run = subprocess.Popen(
         [sys.executable, "bench/soak.py", "--quick", "--database", database],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=900,
-        check=False,
     )
-    out = done.stdout
-    assert done.returncode == 0, out[-6000:] + done.stderr[-3000:]
+    try:
+        out, err = run.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not the SIGKILL of subprocess.run: the run stops the services it started.
+        run.terminate()
+        out, err = run.communicate(timeout=120)
+        pytest.fail("the quick soak run took over 15 minutes:\n" + out[-6000:])
+    assert run.returncode == 0, out[-6000:] + err[-3000:]
     assert "fault: redis-server killed" in out
     assert re.search(r"fault: worker\d killed with SIGKILL .* holding [1-9]", out)
     assert re.search(r"fault: redis-server back .* [1-9]\d* fellows completed meanwhile", out)
