@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup syslibs demo lint format worker bench mutate clean messages
+.PHONY: help run test setup syslibs demo lint format worker bench soak mutate clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ worker: setup ## Run a Celery worker (needs REDIS_URL; give it the same PORT as 
 bench: setup ## Run the benchmarks in bench/
 	@failed=""; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || failed="$$failed $$f"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
+
+soak: setup ## Soak run: 500 fellows, Redis restarted, a worker killed (needs DATABASE_URL, redis-server)
+	$(BIN)/python bench/soak.py $(ARGS)
 
 # Not in CI: it runs each mutant's tests again, minutes per module. Scores per module at the end;
 # tests/mutation/equivalent.txt lists the mutants no test can tell apart. mutants/ is its cache.
