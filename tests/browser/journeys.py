@@ -27,8 +27,9 @@ def words(language: str) -> Callable[[str], str]:
 
 
 def field_name(label: str) -> re.Pattern:
-    """A form field's accessible name: its label, then Django's label suffix if any."""
-    return re.compile(rf"^\s*{re.escape(label)}\s*[:：]?\s*$")
+    """A form field's accessible name: its label, then Django's label suffix or the
+    admin's required-field star, if any."""
+    return re.compile(rf"^\s*{re.escape(label)}\s*[:：*]?\s*$")
 
 
 def site_speaks(language: str) -> bool:
