@@ -10,8 +10,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import translation
 
+from certificates.models import Badge
+from tests.factories.accounts import UserFactory
 from tests.factories.certificates import make_badge_design
-from tests.factories.courses import make_course, make_module, preference, single_choice
+from tests.factories.courses import (
+    CourseCompletionFactory,
+    make_course,
+    make_module,
+    preference,
+    single_choice,
+)
 
 COOLDOWN_MINUTES = 10
 
@@ -84,6 +92,22 @@ def build_course(site_root):
     )
     make_badge_design(course, title="Certified AI Data Labeler")
     return course, ranking, rationales
+
+
+def issued_badge(site_root) -> Badge:
+    """A fellow's badge for a course they completed: issued, signed and rendered."""
+    from certificates.issuing import issuance
+
+    course = make_course(site_root, title="Evaluating model code", slug="code")
+    make_badge_design(course, title="Certified Code Reviewer")
+    fellow = UserFactory(email="grace@example.org", display_name="Grace Hopper")
+    completion = CourseCompletionFactory(user=fellow, course=course)
+    # No transaction around it: this is a transactional test, so the render job queued on
+    # commit runs at once (eager Celery), as it would after a fellow's last quiz.
+    badge = issuance.request_badge_for_completion(completion)
+    badge.refresh_from_db()
+    assert badge.state == Badge.State.ISSUED, badge.last_error
+    return badge
 
 
 def qr_urls(pdf: bytes) -> list[str]:

@@ -9,13 +9,10 @@ confirmation), not Wagtail's editor, which is Wagtail's to keep accessible.
 import pytest
 from playwright.sync_api import expect
 
-from certificates.models import Badge
 from courses.models import CoursePage, ModulePage
 from tests.browser.conftest import check_page, screenshot
-from tests.browser.journeys import field_name
-from tests.factories.accounts import PASSWORD, StaffUserFactory, UserFactory
-from tests.factories.certificates import make_badge_design
-from tests.factories.courses import CourseCompletionFactory, make_course
+from tests.browser.journeys import field_name, issued_badge
+from tests.factories.accounts import PASSWORD, StaffUserFactory
 from tests.support.otp import current_code, make_totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,22 +30,6 @@ def publish(page) -> None:
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("published")
-
-
-def issued_badge(site_root) -> Badge:
-    """A fellow's badge for a course they completed: issued, signed and rendered."""
-    from certificates.issuing import issuance
-
-    course = make_course(site_root, title="Evaluating model code", slug="code")
-    make_badge_design(course, title="Certified Code Reviewer")
-    fellow = UserFactory(email="grace@example.org", display_name="Grace Hopper")
-    completion = CourseCompletionFactory(user=fellow, course=course)
-    # No transaction around it: this is a transactional test, so the render job queued on
-    # commit runs at once (eager Celery), as it would after a fellow's last quiz.
-    badge = issuance.request_badge_for_completion(completion)
-    badge.refresh_from_db()
-    assert badge.state == Badge.State.ISSUED, badge.last_error
-    return badge
 
 
 def test_admin_builds_a_course_and_revokes_a_badge(browse, site, site_root):
