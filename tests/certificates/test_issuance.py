@@ -231,10 +231,13 @@ def test_expiry_reminder_is_sent_once(design, completion, django_capture_on_comm
 )
 def test_unknown_and_malformed_ids_get_one_uniform_404(client, site_root, path):
     """docs/threats.md, row B7: the same 404 page for every bad id, and at most one query."""
+    # A process reads the status-list version once and keeps it for a while; warm it so
+    # the count below is the per-request cost, whichever test this process ran first.
+    client.get("/badges/BBBBBBBBBBBBBBBBBBBBBBBB/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 404
-    assert len(queries) <= 1
+    assert len(queries) <= 1, [query["sql"] for query in queries]
     assert b"We couldn" in response.content
 
 
