@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -65,7 +65,6 @@ def chromium():
 @dataclass
 class Site:
     url: str
-    findings: list[str] = field(default_factory=list)
 
     def path(self, page) -> str:
         return page.url.removeprefix(self.url)

@@ -41,7 +41,12 @@ def field_name(label: str) -> re.Pattern:
 
 
 def site_speaks(language: str) -> bool:
-    return any(code == language for code, _ in settings.LANGUAGES)
+    """Is `language` the site's own, or one the project chose to offer? (Django's default
+    LANGUAGES names every language it has, offered or not.)"""
+    if language == settings.LANGUAGE_CODE:
+        return True
+    offered = settings.is_overridden("LANGUAGES")
+    return offered and any(code == language for code, _ in settings.LANGUAGES)
 
 
 def build_course(site_root):
