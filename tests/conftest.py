@@ -49,15 +49,19 @@ def _service_skips() -> dict[str, str | None]:
     }
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    # Browser tests last: Playwright's sync API keeps an event loop running in this thread
-    # from its start until the session ends, which Django would take for async code.
-    items.sort(key=lambda item: "browser" in item.keywords)
+    # Browser tests last (after pytest-django's own ordering, hence trylast): Playwright's
+    # sync API keeps an event loop running in this thread from its start until the session
+    # ends, which Django would take for async code and asyncio would refuse to nest.
+    # Markers, not keywords: keywords also hold every folder name on the path (a checkout
+    # in a folder named "browser" or "redis" would match them all).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     skips = _service_skips()
     for item in items:
         _restore_data_after_transactional_tests(item)
         for marker, reason in skips.items():
-            if reason and marker in item.keywords:
+            if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 

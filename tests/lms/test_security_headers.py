@@ -293,7 +293,7 @@ def test_admin_pages_get_the_admin_policy_and_it_allows_what_they_load(
 def test_a_preview_may_be_framed_by_the_admin_but_the_live_page_may_not(rf, client, course_two):
     """Wagtail renders a preview through the whole middleware stack under the page's own
     URL; the editor's preview panel then frames it, which 'none' would block (the browser
-    journey in tests/browser/test_admin_journey.py found the panel empty)."""
+    journey, an admin building a module in Chromium, found the panel empty)."""
     module = course_two[1][0]
     preview = module.make_preview_request(
         rf.get(f"/admin/pages/{module.pk}/edit/preview/"), module.default_preview_mode
