@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup syslibs demo lint format worker bench mutate clean
+.PHONY: help run test setup syslibs demo lint format worker bench mutate clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -70,3 +70,7 @@ mutate: setup ## Mutation-test the rule modules (MODULE=courses/grading.py for o
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) db.sqlite3 media staticfiles var mutants
+
+messages: setup ## Refresh the translation catalogues from the source, then compile them (needs gettext)
+	$(BIN)/python manage.py makemessages --all --ignore=tests --ignore=bench --ignore=staticfiles --ignore=media --ignore=node_modules
+	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Badge
 
@@ -67,9 +68,9 @@ class Stage:
     suspension_bit: bool
 
 
-RECORD_CLEAR = "Not revoked or suspended on the issuer's record."
+RECORD_CLEAR = _("Not revoked or suspended on the issuer's record.")
 # The badge list's detail for a badge being prepared whose rendering was given up.
-RENDER_GAVE_UP_DETAIL = (
+RENDER_GAVE_UP_DETAIL = _(
     "This badge was earned. Preparing its certificate is taking longer than usual; the "
     "course team has been alerted."
 )
@@ -79,11 +80,11 @@ STAGES: dict[str, Stage] = {
     for stage in (
         Stage(
             code=PREPARING,
-            label="Being prepared",
+            label=_("Being prepared"),
             valid=False,
             since=None,
-            summary="Being prepared",
-            detail="This badge was earned and its certificate is being prepared.",
+            summary=_("Being prepared"),
+            detail=_("This badge was earned and its certificate is being prepared."),
             list_detail=None,
             record_check=None,
             # Retrying is allowed only once its rendering was given up (`can`).
@@ -93,10 +94,10 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             code=VALID,
-            label="Valid",
+            label=_("Valid"),
             valid=True,
             since="issued_at",
-            summary="Valid: issued by {issuer} and current.",
+            summary=_("Valid: issued by {issuer} and current."),
             detail="",
             list_detail=None,
             record_check=None,
@@ -106,10 +107,10 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             code=EXPIRED,
-            label="Expired",
+            label=_("Expired"),
             valid=False,
             since="expires_at",
-            summary="Expired on {since}",
+            summary=_("Expired on {since}"),
             detail="",
             list_detail=None,
             record_check=None,
@@ -121,26 +122,26 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             code=SUSPENDED,
-            label="Suspended",
+            label=_("Suspended"),
             valid=False,
             since="suspended_at",
-            summary="Suspended since {since}",
-            detail="The issuer has suspended this badge for now.",
+            summary=_("Suspended since {since}"),
+            detail=_("The issuer has suspended this badge for now."),
             list_detail=None,
-            record_check="Suspended since {since}.",
+            record_check=_("Suspended since {since}."),
             actions=frozenset({REINSTATE, REISSUE, REVOKE}),
             revocation_bit=False,
             suspension_bit=True,
         ),
         Stage(
             code=REVOKED,
-            label="Revoked",
+            label=_("Revoked"),
             valid=False,
             since="revoked_at",
-            summary="Revoked on {since}{in_brackets}",
+            summary=_("Revoked on {since}{in_brackets}"),
             detail="{reason}",
             list_detail=None,
-            record_check="Revoked on {since}.",
+            record_check=_("Revoked on {since}."),
             # Revocation is final: a new badge must be issued.
             actions=frozenset(),
             revocation_bit=True,
@@ -148,13 +149,13 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             code=SUPERSEDED,
-            label="Superseded",
+            label=_("Superseded"),
             valid=False,
             since=None,
-            summary="Superseded by a newer badge",
-            detail="A newer badge replaces this one.",
+            summary=_("Superseded by a newer badge"),
+            detail=_("A newer badge replaces this one."),
             list_detail=None,
-            record_check="Superseded by a newer badge.",
+            record_check=_("Superseded by a newer badge."),
             # Its replacement is the badge to act on.
             actions=frozenset(),
             revocation_bit=True,
@@ -162,15 +163,17 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             code=WITHDRAWN,
-            label="Withdrawn",
+            label=_("Withdrawn"),
             valid=False,
             since="withdrawn_at",
-            summary="Withdrawn on {since}",
-            detail="The badge with this id is no longer valid, and nothing shown on it can "
-            "be confirmed: its record was erased at the request of the person it was "
-            "issued to.",
-            list_detail="Withdrawn when the holder erased their account.",
-            record_check="Withdrawn on {since}.",
+            summary=_("Withdrawn on {since}"),
+            detail=_(
+                "The badge with this id is no longer valid, and nothing shown on it can "
+                "be confirmed: its record was erased at the request of the person it was "
+                "issued to."
+            ),
+            list_detail=_("Withdrawn when the holder erased their account."),
+            record_check=_("Withdrawn on {since}."),
             actions=frozenset(),
             revocation_bit=True,
             suspension_bit=True,

@@ -32,6 +32,7 @@ from certificates.staff import bulk_views
 from certificates.staff import views as staff_views
 from certificates.staff.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from courses.models import CoursePage
+from courses.translations import source_page
 
 
 def may_award(user) -> bool:
@@ -240,6 +241,8 @@ def warn_when_a_published_course_has_no_design(request, page):
     """The course's edit page says so when fellows can complete it but get no badge."""
     if request.method != "GET" or not issubclass(page.specific_class, CoursePage):
         return None
+    # A translation issues the badge of its source course (docs/decisions/0007).
+    page = source_page(page)
     if not page.live or BadgeDesign.objects.filter(course_id=page.pk).exists():
         return None
     note = waiting_fellows_note(page)

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from courses.forms import strip_bidi
 from courses.models import Accommodation, ModulePage, ModulePass, QuizAttempt, StuckNotice
@@ -190,7 +191,7 @@ def course_team_emails(module: ModulePage) -> list[str]:
     owner = get_user_model().objects.filter(pk=course.owner_id, is_active=True, is_staff=True)
     emails.update(u.email for u in owner if u.email)
     if not emails:
-        emails = {address for _, address in getattr(settings, "MANAGERS", [])}
+        emails = {address for _name, address in getattr(settings, "MANAGERS", [])}
     return sorted(emails)
 
 
@@ -223,15 +224,18 @@ def send_team_notice(notice_id: int) -> bool:
         "course_title": course.title,
         "grant_url": settings.SITE_URL + grant_url(notice.user_id, module.pk),
     }
+    # One e-mail to the whole team, so in the site's language (the worker's thread may
+    # have any other active).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Out of attempts: %(fellow)s on %(module)s") % {
+            "fellow": context["fellow_name"],
+            "module": module.title,
+        }
+        body = render_to_string("courses/email/fellow_stuck.txt", context)
     # One line, and short: a title cannot inject headers or fill the subject.
-    subject = " ".join(f"Out of attempts: {context['fellow_name']} on {module.title}".split())
+    subject = " ".join(subject.split())
     try:
-        send_mail(
-            subject[:200],
-            render_to_string("courses/email/fellow_stuck.txt", context),
-            None,
-            recipients,
-        )
+        send_mail(subject[:200], body, None, recipients)
     except Exception:
         StuckNotice.objects.filter(pk=notice_id).update(notified_at=None)
         raise

@@ -15,6 +15,14 @@ class CoursesConfig(AppConfig):
         post_save.connect(
             grant_roles_on_new_catalogue, sender=CourseIndexPage, dispatch_uid="credence-roles"
         )
+        # courses.translations remembers the default locale's id.
+        from django.db.models.signals import post_delete
+        from wagtail.models import Locale
+
+        from courses.translations import forget_locales
+
+        post_save.connect(forget_locales, sender=Locale, dispatch_uid="credence-locales-saved")
+        post_delete.connect(forget_locales, sender=Locale, dispatch_uid="credence-locales-gone")
 
 
 def grant_roles_on_new_catalogue(sender, instance, created, raw=False, **kwargs) -> None:

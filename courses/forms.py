@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Bidirectional overrides and isolates can make a stored rationale display as something
 # other than what was typed; they have no place in a short answer or a rationale.
@@ -51,7 +52,7 @@ class QuizForm(forms.Form):
     def _add_fields(self, q: dict) -> None:
         kind, name = q["type"], q["id"]
         choices = [(c["id"], c.get("label") or c["text"]) for c in q.get("choices", [])]
-        required = "Answer this question."
+        required = _("Answer this question.")
         if kind in ("single_choice", "label_item", "preference_ranking"):
             self.fields[name] = forms.ChoiceField(
                 choices=choices, widget=forms.RadioSelect, error_messages={"required": required}
@@ -60,11 +61,11 @@ class QuizForm(forms.Form):
             self.fields[name] = forms.MultipleChoiceField(
                 choices=choices,
                 widget=forms.CheckboxSelectMultiple,
-                error_messages={"required": "Tick at least one option."},
+                error_messages={"required": _("Tick at least one option.")},
             )
         elif kind == "true_false":
             self.fields[name] = forms.ChoiceField(
-                choices=[("true", "True"), ("false", "False")],
+                choices=[("true", _("True")), ("false", _("False"))],
                 widget=forms.RadioSelect,
                 error_messages={"required": required},
             )
@@ -78,7 +79,7 @@ class QuizForm(forms.Form):
                 min_length=minimum or None,
                 max_length=RATIONALE_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 4}),
-                error_messages={"required": "Say briefly why this response is better."},
+                error_messages={"required": _("Say briefly why this response is better.")},
             )
 
     def clean(self):
@@ -88,7 +89,7 @@ class QuizForm(forms.Form):
         if unexpected:
             shown = ", ".join(sorted(str(k)[:40] for k in unexpected)[:5])
             raise ValidationError(
-                "The submission contained fields this quiz does not have (%(names)s).",
+                _("The submission contained fields this quiz does not have (%(names)s)."),
                 params={"names": shown},
                 code="unexpected_fields",
             )
@@ -97,9 +98,9 @@ class QuizForm(forms.Form):
             values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
             if key in multi:
                 if len(values) != len(set(values)):
-                    raise ValidationError("An option was sent twice.", code="duplicate")
+                    raise ValidationError(_("An option was sent twice."), code="duplicate")
             elif len(values) > 1:
-                raise ValidationError("A question was answered twice.", code="duplicate")
+                raise ValidationError(_("A question was answered twice."), code="duplicate")
         short = [
             q["id"]
             for q in self.layout
@@ -109,7 +110,7 @@ class QuizForm(forms.Form):
             from courses.grading import parse_number
 
             if name in cleaned and parse_number(cleaned[name]) is None:
-                self.add_error(name, "Enter a number, for example 12.5.")
+                self.add_error(name, _("Enter a number, for example 12.5."))
         return cleaned
 
     def answers(self) -> dict[str, Any]:

@@ -15,7 +15,9 @@ The rule:
 - a module opens when every earlier module that has a quiz is passed, unless its author
   marked it free to open; a module without a quiz never holds the next one back;
 - editors of the page see everything (they author it), once their second factor is
-  verified in this session; until then they are fellows.
+  verified in this session; until then they are fellows;
+- a translated course or module is decided as its source (default-locale) page, so
+  progress made in one language opens modules in every language.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 class Reason(StrEnum):
@@ -87,13 +92,16 @@ def course_access(inputs: GateInputs) -> AccessDecision:
         return AccessDecision(True, Reason.EDITOR)
     missing = [c for c in inputs.prerequisites if c.id not in inputs.completed_course_ids]
     if missing:
-        names = ", ".join(f"“{c.title}”" for c in missing)
+        # Translators: separates the course names of a list ("“A”, “B”").
+        names = pgettext("list separator", ", ").join(
+            _("“%(title)s”") % {"title": c.title} for c in missing
+        )
         return AccessDecision(
             False,
             Reason.PREREQUISITES,
-            f"This course opens when you have completed {names}.",
+            _("This course opens when you have completed %(courses)s.") % {"courses": names},
             missing[0].url or None,
-            f"Go to {missing[0].title}",
+            _("Go to %(title)s") % {"title": missing[0].title},
         )
     return AccessDecision(True, Reason.OPEN)
 
@@ -101,10 +109,10 @@ def course_access(inputs: GateInputs) -> AccessDecision:
 def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
     """May the user read this module and take its quiz?"""
     if not inputs.is_authenticated:
-        return AccessDecision(False, Reason.LOGIN_REQUIRED, "Log in to open course modules.")
+        return AccessDecision(False, Reason.LOGIN_REQUIRED, _("Log in to open course modules."))
     index = next((i for i, m in enumerate(inputs.modules) if m.id == module_id), None)
     if index is None:
-        return AccessDecision(False, Reason.NOT_FOUND, "This module is not part of the course.")
+        return AccessDecision(False, Reason.NOT_FOUND, _("This module is not part of the course."))
     if inputs.is_editor:
         return AccessDecision(True, Reason.EDITOR)
     course_decision = course_access(inputs)
@@ -114,9 +122,9 @@ def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
         return AccessDecision(
             False,
             Reason.NOT_ENROLLED,
-            f"Enrol in “{inputs.course.title}” to open its modules.",
+            _("Enrol in “%(course)s” to open its modules.") % {"course": inputs.course.title},
             inputs.course.url or None,
-            "Enrol in the course",
+            _("Enrol in the course"),
         )
     module = inputs.modules[index]
     if module.is_free_to_open:
@@ -129,9 +137,10 @@ def module_access(inputs: GateInputs, module_id: int) -> AccessDecision:
         return AccessDecision(
             False,
             Reason.PREVIOUS_NOT_PASSED,
-            f"This module opens when you pass the quiz of “{first.title}”.",
+            _("This module opens when you pass the quiz of “%(module)s”.")
+            % {"module": first.title},
             first.url or None,
-            f"Go to {first.title}",
+            _("Go to %(title)s") % {"title": first.title},
         )
     return AccessDecision(True, Reason.OPEN)
 
@@ -318,21 +327,40 @@ def load_gate_inputs(user, course, *, request=None, is_editor: bool = False) -> 
 
 
 def decide_module(user, module, *, request=None) -> tuple[AccessDecision, GateInputs]:
-    """The decision every entry point to a module uses. Cached per request."""
+    """The decision every entry point to a module uses. Cached per request.
+
+    A translated module is decided as its source module (the one progress is kept on),
+    and the inputs returned name the modules in the reader's language."""
+    from courses import translations
+
     cache = getattr(request, "_credence_gate", None) if request is not None else None
-    if cache is not None and module.pk in cache:
-        return cache[module.pk]
-    course = module.get_parent().specific_deferred
-    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, module))
-    result = (module_access(inputs, module.pk), inputs)
+    # The inputs name modules in the active language, so a request that shows another
+    # language's links (a quiz result) gets its own entry.
+    key = (module.pk, translations.content_language())
+    if cache is not None and key in cache:
+        return cache[key]
+    editor = is_editor_of(user, module)
+    # -- Translations: map the page to its source, decide there, show in the reader's language.
+    source = translations.source_page(module)
+    course = source.get_parent().specific_deferred
+    inputs = load_gate_inputs(user, course, request=request, is_editor=editor)
+    inputs = translations.localise_inputs(inputs, request=request)
+    result = (module_access(inputs, source.pk), inputs)
     if request is not None:
         if cache is None:
             cache = {}
             request._credence_gate = cache
-        cache[module.pk] = result
+        cache[key] = result
     return result
 
 
 def decide_course(user, course, *, request=None) -> tuple[AccessDecision, GateInputs]:
-    inputs = load_gate_inputs(user, course, request=request, is_editor=is_editor_of(user, course))
+    """A translated course is decided as its source course, and shown in the reader's language."""
+    from courses import translations
+
+    editor = is_editor_of(user, course)
+    # -- Translations: map the page to its source, decide there, show in the reader's language.
+    source = translations.source_page(course)
+    inputs = load_gate_inputs(user, source, request=request, is_editor=editor)
+    inputs = translations.localise_inputs(inputs, request=request)
     return course_access(inputs), inputs

@@ -147,6 +147,34 @@ def freeze_quiz(
     return layout, keys
 
 
+def pool_structure(pool: Sequence[Mapping[str, Any]]) -> list[tuple]:
+    """What grading depends on in a question pool, without its wording: per question its
+    block id and type; per option whether it is right; a multiple-select's scoring; a
+    true/false answer; a short answer's kind and, for numbers, the number and tolerance.
+    Two pools with the same structure grade the same answers the same way (a translated
+    quiz is used only when it has its source's structure: courses/translations.py).
+    A text answer's accepted words are left out: they belong to the language."""
+    shape: list[tuple] = []
+    for block in pool:
+        kind = block.get("type")
+        value = block.get("value") or {}
+        entry: tuple = (block.get("id"), kind)
+        if kind in _OPTION_FIELDS:
+            field_name, flag = _OPTION_FIELDS[kind]
+            entry += (tuple(bool(o.get(flag)) for o in _list_items(value.get(field_name))),)
+            if kind == "multiple_select":
+                entry += (value.get("scoring") or "all_or_nothing",)
+        elif kind == "true_false":
+            entry += (bool(value.get("correct_answer")),)
+        elif kind == "short_answer":
+            match = value.get("match") or "text"
+            entry += (match,)
+            if match == "number":
+                entry += (value.get("number"), value.get("tolerance"))
+        shape.append(entry)
+    return shape
+
+
 # --- Grading ----------------------------------------------------------------------------
 
 _SPACE = re.compile(r"\s+")

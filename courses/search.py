@@ -5,6 +5,9 @@ modules the searcher may open (`courses.gating` decides, as for the page itself)
 module the searcher may not open matches by its title and summary only, with a plain
 word match over those two columns: the index keeps the summary and the body in one
 column, so asking the index would answer for the body too (docs/threats.md, row G10).
+
+Access is decided on the source (default-locale) pages, where progress is kept; what is
+searched and shown are their versions in the searcher's language (`courses.translations`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from operator import and_
 
 from django.db.models import Q
 
-from courses import gating
+from courses import gating, translations
 
 # The form's input says maxlength=200; a longer query comes from a hand-made URL.
 MAX_QUERY_LENGTH = 200
@@ -56,12 +59,17 @@ def search_learning(user, query: str, *, request=None) -> list[SearchHit]:
 
     if not query:
         return []
-    courses = list(CoursePage.objects.live().order_by("path"))
+    language = translations.content_language()
+    courses = list(translations.default_locale_pages(CoursePage.objects.live()).order_by("path"))
+    in_language = CoursePage.objects.live().filter(locale=translations.locale_for(language))
     hits = [
         SearchHit("course", c.title, c.get_url(request) or "", c.summary, False)
-        for c in CoursePage.objects.live().search(query)[:SEARCH_LIMIT]
+        for c in in_language.search(query)[:SEARCH_LIMIT]
     ]
     readable, locked, course_of = _modules_by_access(user, courses, request)
+    # -- Translations: search the versions in the searcher's language of the modules the
+    # gate sorted (its ids are the sources'), and name their courses in that language.
+    readable, locked, course_of = _in_language(readable, locked, course_of, language)
     for module in _full_text_matches(query, readable):
         course = course_of[module.pk]
         hits.append(
@@ -106,6 +114,31 @@ def _modules_by_access(user, courses, request):
             allowed = gating.module_access(course_inputs, module.id).allowed
             (readable if allowed else locked).append(module.id)
     return readable, locked, course_of
+
+
+def _in_language(readable, locked, course_of, language):
+    """The ids sorted by the gate (source modules) swapped for the ids of their live
+    versions in `language`, and module id → course as shown in it. Two queries, none
+    in the default language."""
+    from courses.models import ModulePage
+
+    if language == translations.default_language() or not course_of:
+        return readable, locked, course_of
+    sources = ModulePage.objects.filter(pk__in=list(course_of)).values("pk", "translation_key")
+    key_of = {row["translation_key"]: row["pk"] for row in sources}
+    versions = ModulePage.objects.live().filter(
+        locale__language_code=language, translation_key__in=list(key_of)
+    )
+    version_of = {}
+    for key, version_id in versions.values_list("translation_key", "pk"):
+        version_of[key_of[key]] = version_id
+    unique_courses = list({c.pk: c for c in course_of.values()}.values())
+    shown_courses = translations.reading_versions(unique_courses, language)
+    return (
+        [version_of.get(i, i) for i in readable],
+        [version_of.get(i, i) for i in locked],
+        {version_of.get(i, i): shown_courses[c.pk] for i, c in course_of.items()},
+    )
 
 
 def _full_text_matches(query: str, module_ids: list[int]):

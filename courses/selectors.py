@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from courses import gating
+from courses import gating, translations
 from courses.models import CourseCompletion, CoursePage, Enrolment, QuizAttempt
 
 # --- A graded attempt --------------------------------------------------------------------
@@ -59,7 +61,7 @@ def review_attempt(
         if not reveal_answers:
             correct_ids, correct_text = (), ""
         elif q["type"] == "true_false":
-            correct_text = "True" if correct else "False"
+            correct_text = _("True") if correct else _("False")
         elif q["type"] == "short_answer":
             if key.get("match") == "number":
                 tol = key.get("tolerance") or 0
@@ -67,7 +69,7 @@ def review_attempt(
             else:
                 correct_text = " / ".join(key.get("accepted", []))
         else:
-            correct_text = ", ".join(
+            correct_text = pgettext("list separator", ", ").join(
                 c.get("label") or c["text"] for c in q.get("choices", []) if c["id"] in correct_ids
             )
         rows.append(
@@ -99,8 +101,9 @@ class DashboardRow:
 
 
 def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
-    """Each enrolled or completed course with its progress and next step. Seven queries,
-    whatever the number of courses and modules."""
+    """Each enrolled or completed course with its progress and next step, in the active
+    language where the course is translated. Seven queries (nine in another language
+    than the default), whatever the number of courses and modules."""
     completions = {
         c.course_id: c for c in CourseCompletion.objects.filter(user=user).order_by("pk")
     }
@@ -112,9 +115,13 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
         .order_by("title")
     )
     inputs = gating.load_gate_inputs_many(user, courses, request=request)
+    # -- Translations: each course and its modules as the fellow reads them (two queries
+    # in another language than the default, none in it).
+    inputs = translations.localise_inputs_many(inputs, request=request)
+    shown = translations.reading_versions(courses)
     return [
         DashboardRow(
-            course=course,
+            course=shown[course.pk],
             progress=gating.course_progress(inputs[course.pk]),
             completed=course.pk in completions,
             completion=completions.get(course.pk),
@@ -124,12 +131,14 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
 
 
 def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
-    """The module after `module`, if the fellow may open it now."""
+    """The module after `module` (or after its source, for a translation), if the fellow
+    may open it now."""
     decision, inputs = gating.decide_module(user, module, request=request)
+    source_id = translations.source_page(module).pk
     ids = [m.id for m in inputs.modules]
-    if module.pk not in ids:
+    if source_id not in ids:
         return None
-    index = ids.index(module.pk)
+    index = ids.index(source_id)
     for candidate in inputs.modules[index + 1 :]:
         return candidate if gating.module_access(inputs, candidate.id) else None
     return None

@@ -11,6 +11,10 @@ pages and views call to show a quiz, lives here: reading it may close an attempt
 may record that the fellow ran out of attempts (`note_stuck`), which e-mails the course
 team once. Accommodations granted by staff (`courses.accommodations`) are read here on
 every call, so they count from the moment they are saved.
+
+Every record is kept on the source (default-locale) course or module, whichever language
+version the fellow opened: each function here maps a translated page to its source first
+(`courses.translations.source_page`), so progress is one record across languages.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.issuing.issuance import request_badge_for_completion
-from courses import gating, grading
+from courses import gating, grading, translations
 from courses.models import (
     Accommodation,
     CourseCompletion,
@@ -64,11 +70,13 @@ class CourseLocked(Exception):
 
 def check_enrol(user, course, *, now: datetime | None = None) -> Enrolment:
     """Enrol `user` in `course` if its prerequisites are completed. Idempotent: enrolling
-    twice returns the existing enrolment. Raises CourseLocked otherwise."""
-    decision, _ = gating.decide_course(user, course)
+    twice returns the existing enrolment. Raises CourseLocked otherwise. A translated
+    course enrols the fellow in its source: one enrolment whatever the language."""
+    course = translations.source_page(course)
+    decision, _inputs = gating.decide_course(user, course)
     if not decision:
         raise CourseLocked(decision)
-    enrolment, _ = Enrolment.objects.get_or_create(
+    enrolment, _created = Enrolment.objects.get_or_create(
         user=user, course=course, defaults={"enrolled_at": now or timezone.now()}
     )
     return enrolment
@@ -76,7 +84,8 @@ def check_enrol(user, course, *, now: datetime | None = None) -> Enrolment:
 
 def unenrol(user, course) -> bool:
     """Remove the enrolment; attempts, passes and completions stay. Idempotent."""
-    deleted, _ = Enrolment.objects.filter(user=user, course=course).delete()
+    course = translations.source_page(course)
+    deleted, _per_model = Enrolment.objects.filter(user=user, course=course).delete()
     return bool(deleted)
 
 
@@ -96,6 +105,7 @@ class Allowance:
 def allowance_for(user, module) -> Allowance:
     """The fellow's accommodations on `module`'s quiz: one query, none when the quiz has
     no attempt limit, wait or time limit for an accommodation to change."""
+    module = translations.source_page(module)
     if not (module.max_attempts or module.cooldown_minutes or module.time_limit_minutes):
         return Allowance()
     totals = Accommodation.objects.filter(user=user, module=module).aggregate(
@@ -177,8 +187,10 @@ def close_if_overdue(attempt: QuizAttempt, *, now: datetime) -> bool:
 
 
 def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
-    """Attempts so far and whether another may start. One query (plus a close if overdue)."""
+    """Attempts so far and whether another may start. One query (plus a close if overdue),
+    and one more for a translated module, whose attempts are its source's."""
     now = now or timezone.now()
+    module = translations.source_page(module)
     attempts = list(
         QuizAttempt.objects.filter(user=user, module=module)
         .defer(*HEAVY_FIELDS)
@@ -205,9 +217,9 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
         )
 
     if not module.has_quiz:
-        return state(False, "no_quiz", "This module has no quiz.")
+        return state(False, "no_quiz", _("This module has no quiz."))
     if passed:
-        return state(False, "passed", "You have passed this quiz.")
+        return state(False, "passed", _("You have passed this quiz."))
     if open_attempt:
         return state(True)
     if allowed and len(attempts) >= allowed:
@@ -215,8 +227,14 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
         return state(
             False,
             "exhausted",
-            f"Attempts used up: you have used all {allowed} attempts and the course team"
-            " has been told. They can give you another attempt; you will see it here.",
+            ngettext(
+                "Attempts used up: you have used your %(count)d attempt and the course team"
+                " has been told. They can give you another attempt; you will see it here.",
+                "Attempts used up: you have used all %(count)d attempts and the course team"
+                " has been told. They can give you another attempt; you will see it here.",
+                allowed,
+            )
+            % {"count": allowed},
         )
     last = attempts[-1] if attempts else None
     finished = _finish_time(last) if last else None
@@ -229,7 +247,7 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
             return state(
                 False,
                 "cooldown",
-                "Review the lesson sections below; your next attempt opens after a short wait.",
+                _("Review the lesson sections below; your next attempt opens after a short wait."),
                 retry_at,
             )
     return state(True)
@@ -343,10 +361,16 @@ def start_attempt(
     instead of a new one. The attempt limit and cooldown are checked here, and the
     unique (user, module, attempt_number) and one-open-attempt constraints make them hold
     when requests race. Raises QuizUnavailable, or CourseLocked if the module is locked.
+
+    On a translated module the attempt is the source module's (its limits, waits and
+    records) and shows the questions of the page the fellow is reading when they have
+    the source's structure (`translations.quiz_pool_for` says why); the attempt records
+    that page's language.
     """
     now = now or timezone.now()
+    page, module = module, translations.source_page(module)
     if check_access:
-        decision, _ = gating.decide_module(user, module)
+        decision, _inputs = gating.decide_module(user, page)
         if not decision:
             raise CourseLocked(decision)
     state = quiz_state(user, module, now=now)
@@ -355,7 +379,7 @@ def start_attempt(
     if not state.can_start:
         raise QuizUnavailable(state.blocked_code, state.blocked_message, state.retry_at)
     layout, key = grading.freeze_quiz(
-        module.quiz_questions.raw_data,
+        translations.quiz_pool_for(page, module),
         draw=module.questions_per_attempt,
         shuffle_questions=module.shuffle_questions,
         shuffle_choices=module.shuffle_choices,
@@ -376,6 +400,7 @@ def start_attempt(
                 pass_mark_percent=module.pass_mark_percent,
                 started_at=now,
                 deadline=deadline,
+                language=translations.language_of(page),
             )
     except IntegrityError:
         # Another request started this attempt a moment ago: hand back the same one.
@@ -385,7 +410,7 @@ def start_attempt(
         if existing:
             return existing
         raise QuizUnavailable(
-            "busy", "Another attempt was just recorded. Reload the quiz page."
+            "busy", _("Another attempt was just recorded. Reload the quiz page.")
         ) from None
 
 
@@ -466,16 +491,18 @@ def _record_pass(attempt: QuizAttempt, *, now: datetime) -> None:
     except IntegrityError:
         return  # already passed (cannot normally happen: no attempts start after a pass)
     course = attempt.module.get_parent().specific_deferred
-    record_completion_if_done(attempt.user, course, now=now)
+    record_completion_if_done(attempt.user, course, now=now, language=attempt.language)
 
 
 def record_completion_if_done(
-    user, course, *, now: datetime | None = None
+    user, course, *, now: datetime | None = None, language: str = ""
 ) -> CourseCompletion | None:
     """Record that `user` completed `course` if every quiz module is passed. Once only:
     the unique (user, course) constraint makes a second call a no-op returning None.
-    In the same transaction, asks certificates to issue the course's badge."""
+    In the same transaction, asks certificates to issue the course's badge, in `language`:
+    the content language of the page the last quiz was passed on (see badge_language)."""
     now = now or timezone.now()
+    course = translations.source_page(course)
     modules = gating.module_refs(course, with_urls=False)
     passes = {
         p["module_id"]: p["score_percent"]
@@ -493,9 +520,20 @@ def record_completion_if_done(
     try:
         with transaction.atomic():
             completion = CourseCompletion.objects.create(
-                user=user, course=course, completed_at=now, module_scores=scores
+                user=user,
+                course=course,
+                completed_at=now,
+                module_scores=scores,
+                language=language,
             )
-            request_badge_for_completion(completion)
+            request_badge_for_completion(completion, language=badge_language(completion))
     except IntegrityError:
         return None
     return completion
+
+
+def badge_language(completion: CourseCompletion) -> str | None:
+    """The language a completion's badge should be in: the content language of the page
+    the fellow completed the course on; None for the course's own (an older completion,
+    or one recorded without a page)."""
+    return completion.language or None

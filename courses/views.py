@@ -3,7 +3,8 @@
 Every view that can reach a module asks `courses.gating` first and answers a locked
 module with `courses.locked.locked_response`; none decides access itself. Attempts are
 looked up by their public id *and* the current user, so another fellow's attempt is a
-plain 404.
+plain 404. An attempt belongs to the source (default-locale) module; its pages show the
+module in the language the attempt was taken in (`courses.translations`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from courses import gating, grading, selectors, services
+from courses import gating, grading, selectors, services, translations
 from courses import search as learning_search
 from courses.forms import QuizForm
 from courses.locked import locked_response
@@ -54,7 +56,7 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
         services.check_enrol(request.user, course)
     except services.CourseLocked as locked:
         return locked_response(request, locked.decision, None)
-    messages.success(request, f"You are enrolled in “{course.title}”.")
+    messages.success(request, _("You are enrolled in “%(course)s”.") % {"course": course.title})
     return HttpResponseRedirect(course.get_url(request) or "/")
 
 
@@ -63,7 +65,10 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 def unenrol(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     services.unenrol(request.user, course)
-    messages.info(request, f"You have left “{course.title}”. Your results are kept.")
+    messages.info(
+        request,
+        _("You have left “%(course)s”. Your results are kept.") % {"course": course.title},
+    )
     return HttpResponseRedirect(reverse("courses:dashboard"))
 
 
@@ -85,7 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def start_quiz(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _live_module(module_id)
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     try:
@@ -102,7 +107,7 @@ def _render_attempt(request, attempt, form, status=200):
         "courses/quiz_attempt.html",
         {
             "attempt": attempt,
-            "module": attempt.module,
+            "module": translations.reading_version(attempt.module, attempt.language or None),
             "questions": _question_rows(attempt.layout, form),
             "form": form,
             "deadline": attempt.deadline,
@@ -129,7 +134,7 @@ def attempt_view(request: HttpRequest, public_id) -> HttpResponse:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     attempt = _own_attempt(request, public_id)
     module = attempt.module
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     now = timezone.now()
@@ -168,14 +173,16 @@ def _already_submitted(request, attempt, result_url):
 def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     attempt = _own_attempt(request, public_id)
     module = attempt.module
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     services.close_if_overdue(attempt, now=timezone.now())
     if attempt.is_open:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
     state = services.quiz_state(request.user, module)
-    sections = selectors.lesson_sections(module)
+    # The module as the fellow took the quiz: its lesson headings, address and retake.
+    shown = translations.reading_version(module, attempt.language or None)
+    sections = selectors.lesson_sections(shown)
     # The policy is read from the quiz now, and the fellow's standing now: the review of
     # an old attempt shows the answers once (and only once) the policy allows it.
     reveal = grading.may_reveal_answers(
@@ -186,8 +193,8 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
         "courses/quiz_result.html",
         {
             "attempt": attempt,
-            "module": module,
-            "module_url": module.get_url(request),
+            "module": shown,
+            "module_url": shown.get_url(request),
             "reviews": selectors.review_attempt(
                 attempt, section_titles=sections, reveal_answers=reveal
             ),
@@ -197,9 +204,17 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
                 for anchor in (attempt.grade or {}).get("review_sections", [])
             ],
             "state": state,
-            "next_module": selectors.next_module_after(request.user, module, request=request),
+            "next_module": _next_module(request, module, attempt.language),
         },
     )
+
+
+def _next_module(request, module, language: str):
+    """The next module, titled and linked in the language the quiz was taken in."""
+    if not language:
+        return selectors.next_module_after(request.user, module, request=request)
+    with translation.override(language):
+        return selectors.next_module_after(request.user, module, request=request)
 
 
 # --- Search and JSON ----------------------------------------------------------------------
@@ -250,7 +265,7 @@ def course_progress_json(request: HttpRequest, course_id: int) -> JsonResponse:
 def module_json(request: HttpRequest, module_id: int) -> JsonResponse:
     """A module's lesson as JSON, for clients that are not the page. Gated like the page."""
     module = _live_module(module_id)
-    decision, _ = gating.decide_module(request.user, module, request=request)
+    decision, _inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         status = 401 if decision.reason == gating.Reason.LOGIN_REQUIRED else 403
         if decision.reason == gating.Reason.NOT_FOUND:

@@ -1,5 +1,6 @@
 """Admin: read-only "Learning records" (enrolments, quiz attempts, completions, fellows out
-of attempts, accommodations), the "Grant accommodation" form and its audit-log action."""
+of attempts, accommodations), the "Grant accommodation" form and its audit-log action; and
+the serve-time hook that sends a visitor to the language version of a page they want."""
 
 from django.urls import path
 from wagtail import hooks
@@ -7,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from courses import accommodations, admin_views
+from courses import accommodations, admin_views, translations
 from courses.models import Accommodation, CourseCompletion, Enrolment, QuizAttempt, StuckNotice
 
 
@@ -179,3 +180,8 @@ def register_accommodation_log_actions(actions):
     actions.register_action(
         accommodations.LOG_ACTION, "Grant accommodation", "Accommodation granted to a fellow"
     )
+
+
+@hooks.register("before_serve_page")
+def serve_the_wanted_language(page, request, serve_args, serve_kwargs):
+    return translations.redirect_to_wanted_version(page, request)

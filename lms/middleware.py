@@ -1,12 +1,16 @@
-"""Project middleware: editor redirects, the Content-Security-Policy per area, and a
-guard that turns an admin URL's impossible object id into a 404."""
+"""Project middleware: editor redirects, the Content-Security-Policy per area, a guard that
+turns an admin URL's impossible object id into a 404, and the language of a request."""
 
 from csp.constants import SELF
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.middleware.locale import LocaleMiddleware
+from django.urls import Resolver404, resolve
+from django.utils import translation
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
 from lms.accounts.otp_policy import is_admin_path
@@ -103,4 +107,39 @@ class AdminObjectIdMiddleware:
         model = admin_view_model(view_func, view_kwargs)
         if model is not None and not all(object_id_fits(model, raw) for raw in ids):
             raise Http404(f"No {model._meta.verbose_name} with that id.")
+        return None
+
+
+# The name Wagtail gives its page-serving catch-all URL.
+WAGTAIL_PAGE_URL_NAME = "wagtail_serve"
+
+
+def is_unprefixed_page_path(path: str, urlconf=None) -> bool:
+    """Is `path` a Wagtail page address without a language prefix (an English page)?"""
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            match = resolve(path, urlconf)
+        except Resolver404:
+            return False
+    return match.url_name == WAGTAIL_PAGE_URL_NAME
+
+
+class PageLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the language prefix deciding the language of pages only.
+
+    Once the URL map uses i18n_patterns(prefix_default_language=False), Django reads every
+    address without a prefix as LANGUAGE_CODE. That is right for Wagtail's pages
+    (/foundations/ is the English course, /zh-hant/foundations/ its translation), but the
+    dashboard, accounts, badge and verification pages have one address in every language
+    and must follow the visitor's choice: the language cookie set by the switcher, then
+    the browser's Accept-Language, as Django negotiates it without i18n_patterns.
+    """
+
+    def process_request(self, request):
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        path = request.path_info
+        if translation.get_language_from_path(path) or is_unprefixed_page_path(path, urlconf):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
         return None

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from certificates.models import Badge, BadgeDesign
 from courses.models import CourseCompletion, CoursePage
+from courses.translations import default_locale_pages
 
 logger = logging.getLogger("credence.badges")
 
@@ -42,7 +43,8 @@ def published_courses_without_design() -> list[CourseWithoutDesign]:
     """Live courses that have no badge design yet, with how many fellows completed each
     (those fellows are waiting for a badge)."""
     courses = (
-        CoursePage.objects.live()
+        # Translations share their source's design and completions: English pages only.
+        default_locale_pages(CoursePage.objects.live())
         .filter(badge_design__isnull=True)
         .annotate(completion_count=Count("completions"))
         .order_by("title")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from certificates import lifecycle
 from certificates.conf import conf
 from certificates.issuing.publishing import MAX_RENDER_ATTEMPTS
+from certificates.languages import LEGACY_LANGUAGE, wording_language
 from certificates.models import Badge, BadgeDesign
 
 logger = logging.getLogger("credence.badges")
@@ -40,6 +41,7 @@ def build_snapshot(
     score_percent: int | None,
     issued_on,
     expires_on,
+    language: str,
 ) -> dict:
     """Freeze everything the PDF and public page show; later edits never reach it."""
     course = design.course
@@ -66,11 +68,13 @@ def build_snapshot(
         "template_version": design.template_version,
         # The course page's latest revision id identifies the wording fellows studied.
         "course_version": str(course.latest_revision_id or ""),
+        # The PDF's labels, dates and Chinese glyph shapes, and the credential's language.
+        "language": language,
     }
 
 
 def _create_pending_badge(
-    *, recipient, design: BadgeDesign, score_percent: int | None, awarded_by=None
+    *, recipient, design: BadgeDesign, score_percent: int | None, language: str, awarded_by=None
 ) -> Badge:
     now = timezone.now()
     expires_at = now + timedelta(days=design.validity_days) if design.validity_days else None
@@ -91,14 +95,26 @@ def _create_pending_badge(
         score_percent=score_percent if recipient.show_scores_on_badges else None,
         issued_on=now.date(),
         expires_on=expires_at.date() if expires_at else None,
+        language=language,
     )
     badge.save()
     badge.just_created = True  # issue_badge returns an existing badge without this
     return badge
 
 
-def issue_badge(*, recipient, course, score_percent: int | None, awarded_by=None) -> Badge | None:
+def issue_badge(
+    *,
+    recipient,
+    course,
+    score_percent: int | None,
+    awarded_by=None,
+    language: str | None = None,
+) -> Badge | None:
     """Create the fellow's pending badge for `course` and queue its rendering on commit.
+
+    The badge is worded in `language` (a code of settings.LANGUAGES: the language of the
+    page the fellow completed the course on), else in the course page's locale; see
+    certificates.languages.wording_language. It keeps that language for good.
 
     Idempotent: if the fellow already has an active badge for the course (pending,
     rendering, issued or suspended), that badge is returned and nothing is written —
@@ -106,7 +122,7 @@ def issue_badge(*, recipient, course, score_percent: int | None, awarded_by=None
     two. Returns None when the course has no badge design. Must run inside the caller's
     transaction (for completions, the one that records the completion).
     """
-    design = BadgeDesign.objects.select_related("course").filter(course=course).first()
+    design = BadgeDesign.objects.select_related("course__locale").filter(course=course).first()
     if design is None:
         return None
     existing = Badge.objects.filter(
@@ -120,6 +136,7 @@ def issue_badge(*, recipient, course, score_percent: int | None, awarded_by=None
                 recipient=recipient,
                 design=design,
                 score_percent=score_percent,
+                language=wording_language(language, design.course),
                 awarded_by=awarded_by,
             )
     except IntegrityError:
@@ -139,12 +156,14 @@ def _average_score(completion) -> int | None:
     return round(sum(scores) / len(scores)) if scores else None
 
 
-def request_badge_for_completion(completion) -> Badge | None:
-    """Called by courses.services inside the transaction that records a course completion."""
+def request_badge_for_completion(completion, *, language: str | None = None) -> Badge | None:
+    """Called by courses.services inside the transaction that records a course completion,
+    with the language the fellow completed it in (None: the course page's own)."""
     return issue_badge(
         recipient=completion.user,
         course=completion.course,
         score_percent=_average_score(completion),
+        language=language,
     )
 
 
@@ -398,8 +417,9 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
 
 
 def reissue_badge(badge: Badge, *, by=None) -> Badge:
-    """Issue a new badge from the fellow's current name and the current design; the old
-    one becomes superseded and links to the new one. For approved name changes."""
+    """Issue a new badge from the fellow's current name and the current design, in the old
+    badge's language; the old one becomes superseded and links to the new one. For
+    approved name changes."""
     with transaction.atomic():
         old = (
             Badge.objects.select_for_update(of=("self",))
@@ -420,6 +440,9 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
             recipient=old.recipient,
             design=design,
             score_percent=_score_for_reissue(old),
+            # The replacement reads like the badge it replaces, whatever the course's
+            # language is now.
+            language=old.snapshot.get("language", LEGACY_LANGUAGE),
             awarded_by=by if old.awarded_manually_by_id else None,
         )
         old.superseded_by = new

@@ -6,15 +6,17 @@ import logging
 
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Badge
 
 logger = logging.getLogger("credence.badges")
 
 SUBJECTS = {
-    "issued": "Your badge is ready: {title}",
-    "revoked": "Your badge has been revoked: {title}",
-    "expiring": "Your badge expires soon: {title}",
+    "issued": _("Your badge is ready: %(title)s"),
+    "revoked": _("Your badge has been revoked: %(title)s"),
+    "expiring": _("Your badge expires soon: %(title)s"),
 }
 
 
@@ -27,13 +29,12 @@ def send_badge_email(badge: Badge, kind: str) -> bool:
     context = {"badge": badge, "snapshot": badge.snapshot, "kind": kind}
     # Subjects are single-line: a title cannot inject headers.
     title = " ".join(str(badge.snapshot.get("badge_title", "")).split())[:150]
+    # In the fellow's language, not whatever the worker's thread has active.
+    with translation.override(recipient.preferred_language):
+        subject = SUBJECTS[kind] % {"title": title}
+        body = render_to_string(f"certificates/email/badge_{kind}.txt", context)
     try:
-        send_mail(
-            SUBJECTS[kind].format(title=title),
-            render_to_string(f"certificates/email/badge_{kind}.txt", context),
-            None,
-            [recipient.email],
-        )
+        send_mail(subject, body, None, [recipient.email])
     except Exception:  # noqa: BLE001 - an SMTP failure must not undo an issued badge
         logger.exception("could not e-mail badge %s (%s)", badge.public_id, kind)
         return False

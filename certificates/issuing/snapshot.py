@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from certificates.languages import LEGACY_LANGUAGE
+
 PageSize = Literal["A4", "Letter"]
 PAGE_SIZES: tuple[str, ...] = ("A4", "Letter")
 _ACCENT_RE = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -51,7 +53,7 @@ class BadgeSnapshot:
     template_version: int = 1
     course_version: str = ""
     # BCP 47 tag of the wording (not of the name, which may be in any script).
-    language: str = "en"
+    language: str = LEGACY_LANGUAGE
 
     def __post_init__(self) -> None:
         for name in ("public_id", "recipient_name", "course_title", "badge_title", "issuer_name"):

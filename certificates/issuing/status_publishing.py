@@ -131,8 +131,15 @@ def status_lists_by_url() -> dict[str, dict]:
 # --- cached public page ------------------------------------------------------
 
 
-def badge_page_cache_key(public_id: str) -> str:
-    return f"badge-page:{public_id}"
+def badge_page_cache_key(public_id: str, language: str | None = None) -> str:
+    """The shared cache's key of the badge's page in `language` (the site's by default)."""
+    if language in (None, settings.LANGUAGE_CODE):
+        return f"badge-page:{public_id}"
+    return f"badge-page:{public_id}:{language}"
+
+
+def _every_page_key(public_id: str) -> list[str]:
+    return [badge_page_cache_key(public_id, code) for code, _name in settings.LANGUAGES]
 
 
 # A generation outlives every page cached under it (at most five minutes) by far, so
@@ -160,7 +167,7 @@ def purge_badge_page(public_id: str) -> None:
         lambda: cache.set(
             badge_generation_key(public_id), secrets.token_hex(8), timeout=GENERATION_SECONDS
         ),
-        lambda: cache.delete(badge_page_cache_key(public_id)),
+        lambda: cache.delete_many(_every_page_key(public_id)),
         lambda: local_pages.publish_purge(public_id),
     )
     for step in steps:

@@ -26,6 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from certificates.conf import conf
 from lms import redis_client
 
@@ -49,6 +51,14 @@ class _Copy:
     body: str
     fingerprint: str
     until: float  # epoch seconds
+
+
+def page_key(public_id: str, language: str | None) -> str:
+    """What a copy is kept under: the badge's public id, and the language of the page
+    when it is not the site's (a purge drops every language's copy)."""
+    if language in (None, settings.LANGUAGE_CODE):
+        return public_id
+    return f"{public_id}:{language}"
 
 
 class _Memory:
@@ -118,10 +128,10 @@ class _Memory:
             self._chars += size
 
     def forget(self, public_id: str) -> None:
-        """Drop this process's copy at once (the purging process does not wait for its
-        own message, which may never come if Redis is down)."""
+        """Drop this process's copies at once, in every language (the purging process does
+        not wait for its own message, which may never come if Redis is down)."""
         with self._lock:
-            self._drop(public_id)
+            self._drop_badge(public_id)
             self.epoch += 1
 
     def reset(self) -> None:
@@ -135,10 +145,14 @@ class _Memory:
     def __len__(self) -> int:
         return len(self._copies)
 
-    def _drop(self, public_id: str) -> None:  # with the lock held
-        copy = self._copies.pop(public_id, None)
+    def _drop(self, page: str) -> None:  # with the lock held
+        copy = self._copies.pop(page, None)
         if copy is not None:
             self._chars -= len(copy.body)
+
+    def _drop_badge(self, public_id: str) -> None:  # with the lock held
+        for code, _name in settings.LANGUAGES:
+            self._drop(page_key(public_id, code))
 
     def _throw_away_all(self) -> None:  # with the lock held
         """Drop every copy and move the epoch, so no page read before now is kept."""
@@ -187,7 +201,7 @@ class _Memory:
     def purged(self, listener: _Listener, public_id: str) -> None:
         with self._lock:
             if listener is self._listener:
-                self._drop(public_id)
+                self._drop_badge(public_id)
                 self.epoch += 1
 
 

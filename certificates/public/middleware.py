@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # Every badge URL starts so (certificates/urls.py, mounted at the root): other paths are
 # not resolved here as well as in the handler.
@@ -39,8 +40,9 @@ class PublicVerdictMiddleware:
     limit and the page cache; SecurityMiddleware and X-Frame-Options stay in front (listed
     before this middleware). Visitors with a session cookie take the full stack.
 
-    The page is always in LANGUAGE_CODE: the site has no translations of its own, and a
-    worker thread would otherwise keep whatever language the previous request activated.
+    The page is in the language LocaleMiddleware would choose (the language cookie, then
+    Accept-Language, then LANGUAGE_CODE), activated for this request only: a worker
+    thread would otherwise keep whatever language the previous request activated.
     """
 
     def __init__(self, get_response):
@@ -54,10 +56,13 @@ class PublicVerdictMiddleware:
             return self.get_response(request)
         view, public_id = found
         request.user = AnonymousUser()
-        with translation.override(settings.LANGUAGE_CODE):
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
             response = view(request, public_id)
+            request.LANGUAGE_CODE = language
         # What CommonMiddleware and LocaleMiddleware would have added.
         if not response.streaming and not response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
-        response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
         return response

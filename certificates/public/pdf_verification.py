@@ -17,6 +17,9 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from certificates.public.verification import Verdict, verify_presented_credential
 from certificates.signing.credentials import CREDENTIAL_FILENAME
 from certificates.signing.ob3.bounds import TooMuchJsonLdWork, check_presented_document
@@ -54,10 +57,14 @@ PYPDF_LIMITS = {
 # Entries of a cross-reference stream: a badge has about 120 objects.
 MAX_XREF_STREAM_ENTRIES = 100_000
 
-NO_CREDENTIAL = (
+NO_CREDENTIAL = gettext_lazy(
     "This PDF carries no badge credential: it was not issued here, or it was re-saved "
     "by a program that dropped the credential."
 )
+
+
+def _too_intricate() -> str:
+    return _("This PDF is built far more intricately than a badge PDF; it was not issued here.")
 
 
 class UnreadableUpload(ValueError):
@@ -70,13 +77,13 @@ class _NotACredential(ValueError):
 
 def _parsed_credential(data: bytes) -> dict:
     if len(data) > MAX_CREDENTIAL_BYTES:
-        raise UnreadableUpload("This JSON file is far too large to be a badge credential.")
+        raise UnreadableUpload(_("This JSON file is far too large to be a badge credential."))
     try:
         value = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise UnreadableUpload("This file is not valid JSON.") from None
+        raise UnreadableUpload(_("This file is not valid JSON.")) from None
     if not isinstance(value, dict) or "OpenBadgeCredential" not in (value.get("type") or []):
-        raise UnreadableUpload("This JSON is not an Open Badges 3.0 credential.")
+        raise UnreadableUpload(_("This JSON is not an Open Badges 3.0 credential."))
     return value
 
 
@@ -84,7 +91,9 @@ def _bounded(credential: dict) -> dict:
     try:
         check_presented_document(credential)
     except TooMuchJsonLdWork as error:
-        raise UnreadableUpload(f"This credential cannot be checked here: {error}") from None
+        raise UnreadableUpload(
+            _("This credential cannot be checked here: %(error)s") % {"error": error}
+        ) from None
     return credential
 
 
@@ -121,8 +130,11 @@ class InflationBudget:
             raise _NotACredential("inflates past the size of any credential")
         if len(inflated) > allowed:
             raise UnreadableUpload(
-                "The files embedded in this PDF are far larger than a badge credential "
-                f"(over {MAX_INFLATED_BYTES // 1024} KB in all); it was not issued here."
+                _(
+                    "The files embedded in this PDF are far larger than a badge credential "
+                    "(over %(size)d KB in all); it was not issued here."
+                )
+                % {"size": MAX_INFLATED_BYTES // 1024}
             )
         return inflated
 
@@ -145,9 +157,7 @@ class _Resolver:
         if container is not None:
             self.object_streams.add(container[0])
         if self.resolved > MAX_OBJECTS_RESOLVED or len(self.object_streams) > MAX_OBJECT_STREAMS:
-            raise UnreadableUpload(
-                "This PDF is built far more intricately than a badge PDF; it was not issued here."
-            )
+            raise UnreadableUpload(_too_intricate())
         return value.get_object()
 
     def entry(self, dictionary: Any, key: str) -> Any:
@@ -175,8 +185,8 @@ def _embedded_file_specs(reader: Any, resolve: _Resolver) -> list[tuple[str, Any
             for index in range(0, len(entries) - 1, 2):
                 if len(found) >= MAX_EMBEDDED_FILES:
                     raise UnreadableUpload(
-                        f"This PDF embeds more than {MAX_EMBEDDED_FILES} files; "
-                        "a badge PDF embeds one."
+                        _("This PDF embeds more than %(count)d files; a badge PDF embeds one.")
+                        % {"count": MAX_EMBEDDED_FILES}
                     )
                 found.append((str(resolve(entries[index])), entries[index + 1]))
         kids = resolve.entry(node, "/Kids")
@@ -247,7 +257,7 @@ def _candidate_contents(reader: Any, budget: InflationBudget) -> Iterator[bytes]
             named.append((0, name, spec))
         elif any(n.endswith(".json") for n in names):
             named.append((1, name, spec))
-    for _, _, spec in sorted(named, key=lambda item: item[:2])[:MAX_CREDENTIAL_CANDIDATES]:
+    for _rank, _name, spec in sorted(named, key=lambda item: item[:2])[:MAX_CREDENTIAL_CANDIDATES]:
         files = resolve.entry(spec, "/EF")
         stream = resolve.entry(files, "/UF")
         if stream is None:  # not `or`: a stream without dictionary entries is falsy
@@ -270,7 +280,7 @@ def credential_from_pdf(data: bytes) -> dict:
                 io.BytesIO(data), strict=False, xref_stream_maximum_entries=MAX_XREF_STREAM_ENTRIES
             )
             if reader.is_encrypted:
-                raise UnreadableUpload("This PDF is encrypted; badge PDFs never are.")
+                raise UnreadableUpload(_("This PDF is encrypted; badge PDFs never are."))
             for contents in _candidate_contents(reader, budget):
                 try:
                     credential = _parsed_credential(contents)
@@ -281,18 +291,21 @@ def credential_from_pdf(data: bytes) -> dict:
         raise
     except LimitReachedError as exc:
         logger.info("PDF upload over pypdf's limits: %r", exc)
-        raise UnreadableUpload(
-            "This PDF is built far more intricately than a badge PDF; it was not issued here."
-        ) from None
+        raise UnreadableUpload(_too_intricate()) from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types for broken files
         logger.info("unreadable PDF upload: %r", exc)
-        raise UnreadableUpload("This PDF could not be read: it is damaged or not a PDF.") from None
+        raise UnreadableUpload(
+            _("This PDF could not be read: it is damaged or not a PDF.")
+        ) from None
     if budget.refused_oversized:
         raise UnreadableUpload(
-            "The file embedded in this PDF as its credential is far larger than a badge "
-            f"credential (over {MAX_CREDENTIAL_BYTES // 1024} KB); it was not issued here."
+            _(
+                "The file embedded in this PDF as its credential is far larger than a badge "
+                "credential (over %(size)d KB); it was not issued here."
+            )
+            % {"size": MAX_CREDENTIAL_BYTES // 1024}
         )
-    raise UnreadableUpload(NO_CREDENTIAL)
+    raise UnreadableUpload(str(NO_CREDENTIAL))
 
 
 def looks_like_pdf(data: bytes) -> bool:
@@ -302,9 +315,9 @@ def looks_like_pdf(data: bytes) -> bool:
 def verify_upload(data: bytes) -> Verdict:
     """The verdict for an uploaded file. Raises UnreadableUpload for files we cannot read."""
     if not data:
-        raise UnreadableUpload("The file is empty.")
+        raise UnreadableUpload(_("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UnreadableUpload("The file is larger than 5 MB; a badge PDF is far smaller.")
+        raise UnreadableUpload(_("The file is larger than 5 MB; a badge PDF is far smaller."))
     if looks_like_pdf(data):
         return verify_presented_credential(credential_from_pdf(data), pdf_bytes=data)
     return verify_presented_credential(credential_from_json(data))

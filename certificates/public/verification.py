@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from certificates import lifecycle
 from certificates.conf import conf
@@ -35,12 +37,12 @@ NOT_REVOKED = "not_revoked"
 MATCHES_RECORD = "matches_record"
 PDF_UNALTERED = "pdf_unaltered"
 _CHECK_LABELS = {
-    SIGNATURE: "Signature valid",
-    ISSUER_KEY: "Issuer key known and not compromised",
-    NOT_EXPIRED: "Not expired",
-    NOT_REVOKED: "Not revoked or suspended",
-    MATCHES_RECORD: "Matches the issuer's record",
-    PDF_UNALTERED: "PDF unaltered",
+    SIGNATURE: gettext_lazy("Signature valid"),
+    ISSUER_KEY: gettext_lazy("Issuer key known and not compromised"),
+    NOT_EXPIRED: gettext_lazy("Not expired"),
+    NOT_REVOKED: gettext_lazy("Not revoked or suspended"),
+    MATCHES_RECORD: gettext_lazy("Matches the issuer's record"),
+    PDF_UNALTERED: gettext_lazy("PDF unaltered"),
 }
 # Checks whose failure means the credential itself cannot be trusted.
 _INTEGRITY_CHECKS = (SIGNATURE, ISSUER_KEY, MATCHES_RECORD, NOT_REVOKED)
@@ -64,7 +66,7 @@ class Check:
 
     @property
     def label(self) -> str:
-        return _CHECK_LABELS.get(self.name, self.name)
+        return str(_CHECK_LABELS.get(self.name, self.name))
 
     @property
     def checked_at_iso(self) -> str:
@@ -320,10 +322,10 @@ def badge_status(badge: Badge, *, now: datetime | None = None) -> BadgeStatus:
     """The badge's lifecycle status from its row alone (the fellow's own badge list)."""
     stage = lifecycle.stage_of(badge, now)
     if stage.code == lifecycle.PREPARING and badge.render_gave_up:
-        detail = lifecycle.RENDER_GAVE_UP_DETAIL
+        detail = str(lifecycle.RENDER_GAVE_UP_DETAIL)
     else:
         detail = _words(stage.list_detail or stage.detail, badge, stage)
-    return BadgeStatus(stage.code, stage.label, stage.valid, _since(badge, stage), detail)
+    return BadgeStatus(stage.code, str(stage.label), stage.valid, _since(badge, stage), detail)
 
 
 def _since(badge: Badge | PublicBadge, stage: lifecycle.Stage) -> datetime | None:
@@ -344,15 +346,21 @@ class _Fill(dict):
         if name == "reason":
             return badge.revocation_reason
         if name == "in_brackets":
-            return f" ({badge.revocation_reason})" if badge.revocation_reason else ""
+            if not badge.revocation_reason:
+                return ""
+            return _(" (%(reason)s)") % {"reason": badge.revocation_reason}
         if name == "issuer":
             return badge.snapshot.get("issuer_name", "")
         raise KeyError(name)
 
 
+def _could_not_check(reason: str | None) -> str:
+    return _("Could not check: %(reason)s.") % {"reason": reason}
+
+
 def _words(template: str, badge: Badge | PublicBadge, stage: lifecycle.Stage) -> str:
     """A stage's wording (see certificates.lifecycle) filled in for this badge."""
-    return template.format_map(_Fill(badge, stage))
+    return str(template).format_map(_Fill(badge, stage))
 
 
 # --- checks --------------------------------------------------------------------------
@@ -365,29 +373,42 @@ def _issuer_state():
     try:
         return issuer_keys(), None
     except CredentialUnavailable as error:
-        return None, f"the issuer's keys could not be read ({error})"
+        return None, _("the issuer's keys could not be read (%(error)s)") % {"error": error}
 
 
 def _key_check(credential: dict, loaded, reason: str | None, now: datetime) -> Check:
     if loaded is None:
-        return Check(ISSUER_KEY, None, f"Could not check: {reason}.", now)
+        return Check(ISSUER_KEY, None, _could_not_check(reason), now)
     key_id = ob3.signing_key_id(credential)
     if not key_id:
-        return Check(ISSUER_KEY, False, "The credential names no signing key.", now)
+        return Check(ISSUER_KEY, False, _("The credential names no signing key."), now)
     method_id = f"{loaded.did}#{key_id}"
     methods = {m["id"]: m for m in loaded.did_document["verificationMethod"]}
     method = methods.get(method_id)
     if method is None:
-        return Check(ISSUER_KEY, False, f"Key {key_id} is not one of the issuer's keys.", now)
+        return Check(
+            ISSUER_KEY,
+            False,
+            _("Key %(key)s is not one of the issuer's keys.") % {"key": key_id},
+            now,
+        )
     if method.get("revoked") or method_id not in loaded.did_document["assertionMethod"]:
         return Check(
             ISSUER_KEY,
             False,
-            f"Key {key_id} was marked compromised on {method.get('revoked', '?')[:10]}; "
-            "badges it signed are being re-issued.",
+            _(
+                "Key %(key)s was marked compromised on %(day)s; badges it signed are being "
+                "re-issued."
+            )
+            % {"key": key_id, "day": method.get("revoked", "?")[:10]},
             now,
         )
-    return Check(ISSUER_KEY, True, f"Signed by {key_id}, published in the issuer's DID.", now)
+    return Check(
+        ISSUER_KEY,
+        True,
+        _("Signed by %(key)s, published in the issuer's DID.") % {"key": key_id},
+        now,
+    )
 
 
 def _signature_check(
@@ -397,7 +418,7 @@ def _signature_check(
 
     credential = badge.credential
     if not credential:
-        return Check(SIGNATURE, None, "No signed credential is on record for this badge.", now)
+        return Check(SIGNATURE, None, _("No signed credential is on record for this badge."), now)
     if (
         badge.credential_sha256
         and badge.credential_verified_at
@@ -408,30 +429,30 @@ def _signature_check(
         return Check(
             SIGNATURE,
             True,
-            "eddsa-rdfc-2022 proof verified; the stored credential is unchanged since.",
+            _("eddsa-rdfc-2022 proof verified; the stored credential is unchanged since."),
             badge.credential_verified_at,
         )
     if loaded is None:
-        return Check(SIGNATURE, None, f"Could not check: {reason}.", now)
+        return Check(SIGNATURE, None, _could_not_check(reason), now)
     results = ob3.verify_credential(
         credential, did_document=loaded.did_document, status_lists={}, now=now
     )
     proof = next(r for r in results if r.name == "proof")
-    return Check(SIGNATURE, proof.ok, proof.detail or "eddsa-rdfc-2022 proof verified.", now)
+    return Check(SIGNATURE, proof.ok, proof.detail or _("eddsa-rdfc-2022 proof verified."), now)
 
 
 def _expiry_check(expires_at: datetime | None, now: datetime) -> Check:
     if expires_at and expires_at <= now:
-        return Check(NOT_EXPIRED, False, f"Expired on {_day(expires_at)}.", now)
+        return Check(NOT_EXPIRED, False, _("Expired on %(day)s.") % {"day": _day(expires_at)}, now)
     if expires_at:
-        return Check(NOT_EXPIRED, True, f"Valid until {_day(expires_at)}.", now)
-    return Check(NOT_EXPIRED, True, "This badge does not expire.", now)
+        return Check(NOT_EXPIRED, True, _("Valid until %(day)s.") % {"day": _day(expires_at)}, now)
+    return Check(NOT_EXPIRED, True, _("This badge does not expire."), now)
 
 
 def _lifecycle_check(badge: Badge | PublicBadge, now: datetime) -> Check:
     stage = lifecycle.stage_of(badge, now)
     if stage.record_check is None:
-        return Check(NOT_REVOKED, True, lifecycle.RECORD_CLEAR, now)
+        return Check(NOT_REVOKED, True, str(lifecycle.RECORD_CLEAR), now)
     return Check(NOT_REVOKED, False, _words(stage.record_check, badge, stage), now)
 
 
@@ -443,7 +464,7 @@ def badge_checks(badge: Badge | PublicBadge, *, now: datetime | None = None) -> 
     if badge.credential:
         checks.append(_key_check(badge.credential, loaded, reason, now))
     else:
-        checks.append(Check(ISSUER_KEY, None, "No signed credential to check.", now))
+        checks.append(Check(ISSUER_KEY, None, _("No signed credential to check."), now))
     checks += [_expiry_check(badge.expires_at, now), _lifecycle_check(badge, now)]
     return checks
 
@@ -455,10 +476,14 @@ def _not_valid(
     failed: list[Check], checks: tuple[Check, ...], badge: Badge | PublicBadge | None = None
 ) -> Verdict:
     """'Not valid', naming the checks that failed."""
+    # Translators: joins the failed checks of "Not valid: ... failed; ... failed".
+    failures = pgettext("list of checks", "; ").join(
+        _("%(check)s failed") % {"check": c.label.lower()} for c in failed
+    )
     return Verdict(
         "invalid",
-        "Not valid",
-        "Not valid: " + "; ".join(f"{c.label.lower()} failed" for c in failed),
+        _("Not valid"),
+        _("Not valid: %(failures)s") % {"failures": failures},
         checks,
         detail=" ".join(c.detail for c in failed),
         badge=badge,
@@ -474,7 +499,7 @@ def _stage_verdict(
     """The verdict a lifecycle stage gives, in its own words (certificates.lifecycle)."""
     return Verdict(
         stage.code,
-        stage.label,
+        str(stage.label),
         _words(stage.summary, badge, stage),
         checks,
         since=_since(badge, stage),
@@ -490,8 +515,8 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
     if badge is None:
         return Verdict(
             "unknown",
-            "Not recognised",
-            "This is not a badge issued here, or its record could not be found.",
+            _("Not recognised"),
+            _("This is not a badge issued here, or its record could not be found."),
             checks,
         )
     stage = lifecycle.recorded_stage(badge)
@@ -508,8 +533,8 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
     if pdf is not None and pdf.passed is False:
         return Verdict(
             "altered",
-            "Altered",
-            "Altered: this PDF is not the one we issued. See the badge's page for the record.",
+            _("Altered"),
+            _("Altered: this PDF is not the one we issued. See the badge's page for the record."),
             checks,
             badge=badge,
         )
@@ -527,10 +552,9 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
     if unrun or not checks:
         return Verdict(
             "unverified",
-            "Could not be verified",
-            "Could not be verified right now: "
-            + "; ".join(c.label.lower() for c in unrun)
-            + " could not be checked.",
+            _("Could not be verified"),
+            _("Could not be verified right now: %(checks)s could not be checked.")
+            % {"checks": pgettext("list of checks", "; ").join(c.label.lower() for c in unrun)},
             checks,
             detail=" ".join(c.detail for c in unrun),
             badge=badge,
@@ -549,32 +573,46 @@ def in_plain_words(verdict: Verdict) -> str:
     if badge is None or verdict.code in ("withdrawn", "invalid", "altered", "unverified"):
         return verdict.summary
     snap = badge.snapshot
-    earned = (
-        f"issued to {snap.get('recipient_name', '')} for completing "
-        f"{snap.get('course_title', '')} on {badge_day(snap.get('issued_on'))}"
-    )
-    issuer = snap.get("issuer_name") or "The issuer"
+    # Translators: the middle of the sentences below ("this badge was ...").
+    earned = _("issued to %(name)s for completing %(course)s on %(day)s") % {
+        "name": snap.get("recipient_name", ""),
+        "course": snap.get("course_title", ""),
+        "day": badge_day(snap.get("issued_on")),
+    }
+    issuer = snap.get("issuer_name") or _("The issuer")
     if verdict.code == "valid":
         until = snap.get("expires_on")
-        tail = f", and is valid until {badge_day(until)}" if until else ""
-        return f"Valid: this badge was {earned}{tail}."
+        if until:
+            return _("Valid: this badge was %(earned)s, and is valid until %(day)s.") % {
+                "earned": earned,
+                "day": badge_day(until),
+            }
+        return _("Valid: this badge was %(earned)s.") % {"earned": earned}
     if verdict.code == "expired":
-        return f"Expired: this badge was {earned}, and expired on {_day(badge.expires_at)}."
+        return _("Expired: this badge was %(earned)s, and expired on %(day)s.") % {
+            "earned": earned,
+            "day": _day(badge.expires_at),
+        }
     if verdict.code == "revoked":
-        reason = f" ({badge.revocation_reason})" if badge.revocation_reason else ""
-        return (
-            f"Not valid: {issuer} revoked this badge on {_day(badge.revoked_at)}{reason}. "
-            f"It was {earned}."
-        )
+        facts = {"issuer": issuer, "day": _day(badge.revoked_at), "earned": earned}
+        if badge.revocation_reason:
+            return _(
+                "Not valid: %(issuer)s revoked this badge on %(day)s (%(reason)s). "
+                "It was %(earned)s."
+            ) % {**facts, "reason": badge.revocation_reason}
+        return _("Not valid: %(issuer)s revoked this badge on %(day)s. It was %(earned)s.") % facts
     if verdict.code == "suspended":
-        return (
-            f"Not valid for now: {issuer} suspended this badge on {_day(badge.suspended_at)}. "
-            f"It was {earned}."
-        )
+        return _(
+            "Not valid for now: %(issuer)s suspended this badge on %(day)s. It was %(earned)s."
+        ) % {"issuer": issuer, "day": _day(badge.suspended_at), "earned": earned}
     if verdict.code == "superseded":
-        return f"Replaced: a newer badge replaces this one, which was {earned}."
+        return _("Replaced: a newer badge replaces this one, which was %(earned)s.") % {
+            "earned": earned
+        }
     if verdict.code == "preparing":
-        return f"Being prepared: this badge was earned by {snap.get('recipient_name', '')}."
+        return _("Being prepared: this badge was earned by %(name)s.") % {
+            "name": snap.get("recipient_name", "")
+        }
     return verdict.summary
 
 
@@ -634,8 +672,8 @@ def verify_presented_credential(
     checks: list[Check] = []
     if loaded is None:
         checks += [
-            Check(SIGNATURE, None, f"Could not check: {reason}.", now),
-            Check(ISSUER_KEY, None, f"Could not check: {reason}.", now),
+            Check(SIGNATURE, None, _could_not_check(reason), now),
+            Check(ISSUER_KEY, None, _could_not_check(reason), now),
         ]
         status_results = []
     else:
@@ -648,22 +686,22 @@ def verify_presented_credential(
         by_name = {r.name: r for r in results}
         proof = by_name["proof"]
         checks.append(
-            Check(SIGNATURE, proof.ok, proof.detail or "eddsa-rdfc-2022 proof verified.", now)
+            Check(SIGNATURE, proof.ok, proof.detail or _("eddsa-rdfc-2022 proof verified."), now)
         )
         if proof.ok:
             checks.append(_key_check(credential, loaded, reason, now))
         else:
             key = by_name["issuer_key"]
-            checks.append(Check(ISSUER_KEY, key.ok, key.detail or "Issuer key known.", now))
+            checks.append(Check(ISSUER_KEY, key.ok, key.detail or _("Issuer key known."), now))
         status_results = [r for r in results if r.name in ("revocation", "suspension", "status")]
     same = bool(badge.credential) and credential_digest(credential) == badge.credential_sha256
     checks.append(
         Check(
             MATCHES_RECORD,
             same,
-            "Identical to the credential on the issuer's record."
+            _("Identical to the credential on the issuer's record.")
             if same
-            else "Differs from the credential on the issuer's record for this badge.",
+            else _("Differs from the credential on the issuer's record for this badge."),
             now,
         )
     )
@@ -674,7 +712,7 @@ def verify_presented_credential(
         lifecycle = Check(NOT_REVOKED, False, "; ".join(r.detail for r in listed), now)
     elif lifecycle.passed and status_results:
         lifecycle = Check(
-            NOT_REVOKED, True, "Not revoked on the issuer's signed status list or record.", now
+            NOT_REVOKED, True, _("Not revoked on the issuer's signed status list or record."), now
         )
     checks.append(lifecycle)
     if pdf_bytes is not None:
@@ -689,12 +727,14 @@ def _pdf_check(badge: Badge, pdf_bytes: bytes, now: datetime) -> Check:
     issued = {badge.pdf_sha256, *(badge.earlier_pdf_sha256 or [])} - {""}
     if digest in issued:
         return Check(
-            PDF_UNALTERED, True, "Genuine and unaltered: byte for byte the PDF we issued.", now
+            PDF_UNALTERED, True, _("Genuine and unaltered: byte for byte the PDF we issued."), now
         )
     return Check(
         PDF_UNALTERED,
         False,
-        "Altered: this file differs from every PDF issued for this badge "
-        "(its name, course, dates or other content may have been edited).",
+        _(
+            "Altered: this file differs from every PDF issued for this badge "
+            "(its name, course, dates or other content may have been edited)."
+        ),
         now,
     )

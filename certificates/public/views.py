@@ -25,7 +25,8 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.conf import conf
@@ -67,10 +68,11 @@ def _too_many(request: HttpRequest, *, as_json: bool = False) -> HttpResponse | 
 def _limited_response(wait: int | None, *, as_json: bool = False) -> HttpResponse | None:
     if wait is None:
         return None
-    message = "Too many lookups from your address. Please wait a minute and try again."
     if as_json:
+        message = "Too many lookups from your address. Please wait a minute and try again."
         response: HttpResponse = JsonResponse({"error": message}, status=429)
     else:
+        message = _("Too many lookups from your address. Please wait a minute and try again.")
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(max(1, wait))
     return response
@@ -106,7 +108,7 @@ def _credential_badge_or_error(public_id: str) -> PublicBadge | HttpResponse:
 def _withdrawn_response() -> HttpResponse:
     """What a withdrawn badge's files answer: gone, and nothing else about it."""
     response = HttpResponseGone(
-        "This badge was withdrawn at the request of the person it was issued to.",
+        _("This badge was withdrawn at the request of the person it was issued to."),
         content_type="text/plain; charset=utf-8",
     )
     return _public_headers(response)
@@ -140,21 +142,22 @@ def _page_fingerprint() -> str | None:
     return f"{keys}:{version}"
 
 
-def _page_cache_keys(public_id: str) -> tuple[str, str]:
-    """The keys `_from_cache` reads: the page, and the badge's current generation."""
+def _page_cache_keys(public_id: str, language: str) -> tuple[str, str]:
+    """The keys `_from_cache` reads: the page in `language`, and the badge's current
+    generation (one for all its languages, so one purge drops every one)."""
     return (
-        status_publishing.badge_page_cache_key(public_id),
+        status_publishing.badge_page_cache_key(public_id, language),
         status_publishing.badge_generation_key(public_id),
     )
 
 
 def _from_cache(
-    found: dict, public_id: str, fingerprint: str | None
+    found: dict, public_id: str, language: str, fingerprint: str | None
 ) -> tuple[str | None, str | None, float | None]:
     """(cached body or None, current generation or None, the body's expiry as epoch
     seconds or None), from what was read of the `_page_cache_keys` (nothing, when the
     cache is down: the page is rendered afresh)."""
-    key, gen_key = _page_cache_keys(public_id)
+    key, gen_key = _page_cache_keys(public_id, language)
     entry, generation = found.get(key), found.get(gen_key)
     if (
         entry
@@ -179,6 +182,7 @@ def _page_expiry(badge: PublicBadge) -> float | None:
 
 def _to_cache(
     badge: PublicBadge,
+    language: str,
     body: str,
     fingerprint: str | None,
     generation: str | None,
@@ -198,7 +202,7 @@ def _to_cache(
         if until is not None:
             timeout = max(1, min(timeout, int(until - time.time())))
         cache.set(
-            status_publishing.badge_page_cache_key(public_id),
+            status_publishing.badge_page_cache_key(public_id, language),
             {"gen": generation, "fp": fingerprint, "until": until, "body": body},
             timeout=timeout,
         )
@@ -220,6 +224,7 @@ def _json_response(body: str, status: int = 200) -> HttpResponse:
     response = HttpResponse(body, status=status, content_type="application/json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Vary"] = "Accept"
+    response["Content-Language"] = settings.LANGUAGE_CODE  # see badge_json
     return _public_headers(response)
 
 
@@ -236,10 +241,12 @@ def badge_json(request: HttpRequest, public_id: str) -> HttpResponse:
         return limited
     if badge is None:
         raise Http404(NO_SUCH_BADGE)
-    verdict = verify_badge(badge)
-    return _json_response(
-        json.dumps(verdict.as_dict(), ensure_ascii=False), status=_status_code(verdict)
-    )
+    # The JSON is for programs: its status codes are the contract and its words stay in
+    # the site's language whatever the asker's browser prefers (the page is translated).
+    with translation.override(settings.LANGUAGE_CODE):
+        verdict = verify_badge(badge)
+        body = json.dumps(verdict.as_dict(), ensure_ascii=False)
+    return _json_response(body, status=_status_code(verdict))
 
 
 def _status_code(verdict: Verdict) -> int:
@@ -286,22 +293,25 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         wait, badge = ratelimit.lookup_unless_limited(request, lambda: find_public_badge(public_id))
         return _limited_response(wait) or _rendered_page(request, badge)
 
+    # One page per language, each cached on its own.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    copy_key = local_pages.page_key(public_id, language)
     # Read before the badge is, so a page is never stored under a version newer than
     # the row it was built from.
     fingerprint = _page_fingerprint()
     # Read before the shared cache: a purge handled after this point stops the page read
     # below from being kept in this process (local_pages says why).
     token = local_pages.memory.token()
-    body = local_pages.memory.get(public_id, fingerprint) if token is not None else None
+    body = local_pages.memory.get(copy_key, fingerprint) if token is not None else None
     if body is not None:
         # This process's own copy: counted here, without I/O (ratelimit.count_in_passing).
         return _limited_response(ratelimit.count_in_passing(request)) or _page_response(body)
     # The limiter's count, then the shared cache's entries.
-    wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id))
+    wait, found = ratelimit.retry_after_and_get(request, _page_cache_keys(public_id, language))
     limited = _limited_response(wait)
     if limited:
         return limited
-    body, generation, until = _from_cache(found, public_id, fingerprint)
+    body, generation, until = _from_cache(found, public_id, language, fingerprint)
     if body is None:
         badge = find_public_badge(public_id)
         if badge is None:
@@ -310,9 +320,9 @@ def badge_page(request: HttpRequest, public_id: str) -> HttpResponse:
         if verdict.code in _UNCACHEABLE or not fingerprint:
             return _rendered_page(request, badge, verdict)
         body = _page_body(request, badge, verdict)
-        _to_cache(badge, body, fingerprint, generation)
+        _to_cache(badge, language, body, fingerprint, generation)
         until = _page_expiry(badge)
-    local_pages.memory.keep(public_id, body, fingerprint, until, token)
+    local_pages.memory.keep(copy_key, body, fingerprint, until, token)
     return _page_response(body)
 
 
@@ -327,7 +337,7 @@ def _rendered_page(
         response = render(
             request, "certificates/badge_withdrawn.html", {"verdict": verdict}, status=410
         )
-        response["Vary"] = "Accept, Cookie"
+        response["Vary"] = "Accept, Accept-Language, Cookie"
         return _public_headers(response)
     return _page_response(_page_body(request, badge, verdict))
 
@@ -340,7 +350,7 @@ def _page_body(request: HttpRequest, badge: PublicBadge, verdict: Verdict) -> st
 
 def _page_response(body: str) -> HttpResponse:
     response = HttpResponse(body)
-    response["Vary"] = "Accept, Cookie"
+    response["Vary"] = "Accept, Accept-Language, Cookie"
     return _public_headers(response)
 
 
@@ -553,10 +563,9 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
         with upload_slot():
             status = _check_uploaded_file(request, context)
     except NoUploadSlot:
-        context["error"] = (
-            "Many badges are being checked right now. "
-            f"Please try again in {RETRY_AFTER_SECONDS} seconds."
-        )
+        context["error"] = _(
+            "Many badges are being checked right now. Please try again in %(seconds)d seconds."
+        ) % {"seconds": RETRY_AFTER_SECONDS}
         response = render(request, "certificates/verify.html", context, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return _public_headers(response)
@@ -570,6 +579,10 @@ def _declared_length(request: HttpRequest) -> int:
         return 0  # the multipart parser refuses a body it cannot measure
 
 
+def _too_large(max_mb: int) -> str:
+    return _("The file is larger than %(size)d MB.") % {"size": max_mb}
+
+
 def _check_uploaded_file(request: HttpRequest, context: dict) -> int:
     """Fill `context` with the verdict or the reason the file was refused; the status."""
     from certificates.public.pdf_verification import MAX_UPLOAD_BYTES, UnreadableUpload
@@ -578,19 +591,19 @@ def _check_uploaded_file(request: HttpRequest, context: dict) -> int:
     try:
         # Refuse an oversized body before parsing it.
         if _declared_length(request) > MAX_UPLOAD_BYTES + 64 * 1024:
-            raise UnreadableUpload(f"The file is larger than {context['max_mb']} MB.")
+            raise UnreadableUpload(_too_large(context["max_mb"]))
         upload = request.FILES.get("file")
         if upload is None:
-            raise UnreadableUpload("Choose a badge PDF or credential JSON file to check.")
+            raise UnreadableUpload(_("Choose a badge PDF or credential JSON file to check."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise UnreadableUpload(f"The file is larger than {context['max_mb']} MB.")
+            raise UnreadableUpload(_too_large(context["max_mb"]))
         context["verdict"] = check_file(upload.read(MAX_UPLOAD_BYTES + 1))
         context["filename"] = upload.name[:200]
     except UnreadableUpload as error:
         context["error"] = str(error)
         return 400
     except MultiPartParserError:
-        context["error"] = "The upload could not be read. Please choose the file again."
+        context["error"] = _("The upload could not be read. Please choose the file again.")
         return 400
     return 200
 

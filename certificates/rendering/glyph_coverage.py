@@ -3,6 +3,11 @@
 A character outside it would print as a .notdef box, so names are checked against it when
 they are entered (lms.accounts.names) and a render that draws a box fails anyway
 (certificates.rendering.pdf). The fonts are read once per process, on first use.
+
+One answer serves badges in every language. badge_pdf.css gives each language the same
+stacks but for the Chinese face (Traditional on a zh-Hant badge, Simplified elsewhere),
+and those two faces map the same characters, only drawn differently (a test checks), so
+a name that prints on one badge prints on a badge in any language.
 """
 
 from __future__ import annotations

@@ -25,12 +25,14 @@ from urllib.parse import quote, unquote, urlsplit
 import pydyf
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import translation
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from certificates.dates import badge_day
 from certificates.issuing.snapshot import BadgeSnapshot, is_safe_storage_name
+from certificates.languages import language_tag
 from certificates.rendering.qr import verify_qr_png
 
 ASSET_SCHEME = "credence-asset"
@@ -294,6 +296,8 @@ def badge_context(snapshot: BadgeSnapshot, *, compact: bool = False) -> dict:
     snapshot = _printable_snapshot(snapshot)
     return {
         "s": snapshot,
+        # <html lang>: the PDF's /Lang, and what picks the Chinese face in badge_pdf.css.
+        "lang": language_tag(snapshot.language),
         "name_dir": text_direction(snapshot.recipient_name),
         "name_script": rtl_script(snapshot.recipient_name),
         "name_size": name_size_class(snapshot.recipient_name),
@@ -329,8 +333,13 @@ def _media_url(name: str | None) -> str:
 
 
 def badge_html(snapshot: BadgeSnapshot, *, compact: bool = False) -> str:
-    """The badge as HTML (for previews and tests); the PDF is made from exactly this."""
-    return render_to_string(TEMPLATE, badge_context(snapshot, compact=compact))
+    """The badge as HTML (for previews and tests); the PDF is made from exactly this.
+
+    In the badge's own language, whatever language the caller has active (a worker has
+    none, a staff member re-rendering has theirs): labels and dates as it was issued.
+    """
+    with translation.override(snapshot.language):
+        return render_to_string(TEMPLATE, badge_context(snapshot, compact=compact))
 
 
 def _fits_one_page(document) -> bool:

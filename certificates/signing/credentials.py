@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from certificates.conf import conf
+from certificates.languages import LEGACY_LANGUAGE, language_tag
 from certificates.models import Badge
 from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3 import keys, status_list
@@ -165,6 +166,7 @@ def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
         credential_status=status_list.status_entry(
             settings.SITE_URL, status_list.CREDENTIAL_STATUS_PURPOSE, badge.status_index
         ),
+        language=language_tag(snap.get("language") or LEGACY_LANGUAGE),
     )
 
 

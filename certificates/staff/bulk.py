@@ -42,6 +42,7 @@ from certificates.conf import conf
 from certificates.issuing import issuance
 from certificates.models import PUBLIC_ID_RE, Badge, BulkBadgeJob, BulkBadgeRow
 from courses.models import CourseCompletion, CoursePage
+from courses.translations import default_locale_pages
 from lms.accounts.models import normalize_email_address
 from lms.accounts.names import check_printable_name
 from lms.csv_export import csv_lines
@@ -218,7 +219,8 @@ class Lookups:
     def __init__(self, rows: list[CsvRow]):
         emails = {normalize_email_address(r.get("email")) for r in rows if r.get("email")}
         self.users = {u.email.lower(): u for u in get_user_model().objects.filter(email__in=emails)}
-        self.courses = list(CoursePage.objects.select_related("badge_design"))
+        # Badges are kept on the default-locale course, whose slug a translation shares.
+        self.courses = list(default_locale_pages(CoursePage.objects.select_related("badge_design")))
         public_ids = {r.get("badge") for r in rows if PUBLIC_ID_RE.match(r.get("badge"))}
         self.badges = {
             b.public_id: b

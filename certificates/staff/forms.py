@@ -11,6 +11,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from certificates.models import Badge, BadgeDesign
 from courses.models import CoursePage
+from courses.translations import default_locale_pages
 from lms.accounts.names import check_printable_name
 
 
@@ -144,7 +145,7 @@ class BadgeFilterSet(WagtailFilterSet):
         choices=STATE_FILTER_CHOICES, widget=forms.RadioSelect, empty_label="All"
     )
     course = django_filters.ModelChoiceFilter(
-        queryset=lambda request: CoursePage.objects.order_by("title")
+        queryset=lambda request: default_locale_pages(CoursePage.objects.order_by("title"))
     )
     issued_at = django_filters.DateFromToRangeFilter(
         label="Issued between", widget=DateRangePickerWidget

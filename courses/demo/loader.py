@@ -18,13 +18,15 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.blocks import StreamValue
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from certificates.models import BadgeDesign
-from courses.demo import COURSES, INDEX_INTRO
+from courses import translations
+from courses.demo import COURSES, INDEX_INTRO, zh_hant
 from courses.demo.raw import BadgeSpec, CourseSpec, ModuleSpec
 from courses.models import CourseIndexPage, CoursePage, ModulePage
 from lms.accounts.second_factor import backup_code_digest
@@ -74,7 +76,9 @@ class DemoReport:
 
 
 def load_demo(*, reset_passwords: bool = False) -> DemoReport:
-    """Create or update the catalogue, both courses, their modules and the demo accounts.
+    """Create or update the catalogue, both courses, their modules and the demo accounts,
+    and the Traditional Chinese tree: Foundations and its first module translated, every
+    other page an alias of the English one (``courses.demo.zh_hant``).
 
     Idempotent: a second run changes nothing and publishes no revision, unless the
     curriculum data changed (then only the changed pages get a new published revision)
@@ -83,9 +87,12 @@ def load_demo(*, reset_passwords: bool = False) -> DemoReport:
     with transaction.atomic():
         pages, designs = PageChanges(), PageChanges()
         index = _ensure_catalogue(pages)
+        courses = []
         for spec in COURSES:
             course = _ensure_course(index, spec, pages)
             _ensure_badge_design(course, spec.badge, designs)
+            courses.append(course)
+        _ensure_zh_hant(index, courses, pages)
         accounts = [
             _ensure_account(ADMIN_EMAIL, ADMIN_NAME, superuser=True, reset=reset_passwords),
             _ensure_account(FELLOW_EMAIL, FELLOW_NAME, superuser=False, reset=reset_passwords),
@@ -171,7 +178,8 @@ def _upsert_page(parent: Page, model: type[Page], slug: str, fields: dict, pages
 
 def _ensure_catalogue(pages: PageChanges) -> CourseIndexPage:
     root = Page.get_first_root_node()
-    index = CourseIndexPage.objects.first()  # max_count = 1: reuse whatever exists
+    # One catalogue per language (max_count = 1 in the admin): reuse the default one.
+    index = CourseIndexPage.objects.filter(locale_id=translations.default_locale_id()).first()
     index = _upsert_page(
         index.get_parent() if index else root,
         CourseIndexPage,
@@ -279,6 +287,81 @@ def _keep_module_order(course: CoursePage, slugs: list[str]) -> None:
     for slug in slugs:
         page = ModulePage.objects.child_of(course).get(slug=slug)
         page.move(course, pos="last-child")
+
+
+# --- The Traditional Chinese tree ----------------------------------------------------
+
+
+def _ensure_zh_hant(index: CourseIndexPage, courses: list[CoursePage], pages: PageChanges) -> None:
+    """Give every English page a zh-hant version: a translation where ``zh_hant`` has one,
+    otherwise an alias of the English page (as simple_translation's synchronised trees
+    make when an editor creates a page), shown with a "not translated yet" note."""
+    locale = Locale.objects.filter(language_code=zh_hant.LANGUAGE).first()
+    if locale is None:  # the language was taken out of settings and migrations
+        return
+    _ensure_translation(index, locale, zh_hant.CATALOGUE, pages)
+    for course in courses:
+        wanted = zh_hant.TRANSLATIONS.get(course.slug, {})
+        if "course" in wanted:
+            _ensure_translation(course, locale, wanted["course"], pages)
+        else:
+            _ensure_alias(course, locale)
+        for module in ModulePage.objects.child_of(course).order_by("path"):
+            if module.slug in wanted.get("modules", {}):
+                _ensure_translation(module, locale, wanted["modules"][module.slug], pages)
+            else:
+                _ensure_alias(module, locale)
+
+
+def _ensure_alias(source: Page, locale: Locale) -> Page:
+    existing = source.get_translation_or_none(locale)
+    if existing is not None:
+        return existing
+    return source.copy_for_translation(locale, alias=True)
+
+
+def _with_source_ids(translated: list, source_raw: list) -> list:
+    """Translated blocks given the ids of the source's blocks at the same place, so a
+    translated quiz has the source's structure (block ids included: reports add up a
+    question's answers across languages) and the lesson's anchors line up."""
+    if len(translated) != len(source_raw):
+        return translated
+    return [
+        {**block, "id": source["id"]} for block, source in zip(translated, source_raw, strict=True)
+    ]
+
+
+def _ensure_translation(source: Page, locale: Locale, fields: dict, pages: PageChanges) -> Page:
+    """Create, update or leave the translation of ``source`` into ``locale``; publish a
+    revision only on change. An alias is turned into a translation first."""
+    source = source.specific
+    model = type(source)
+    page = source.get_translation_or_none(locale)
+    created = page is None
+    if created:
+        page = source.copy_for_translation(locale)
+    elif page.alias_of_id is not None:
+        ConvertAliasPageAction(page).execute(skip_permission_checks=True)
+        page = Page.objects.get(pk=page.pk)
+        created = True
+    page = page.specific
+    wanted = {}
+    for name, value in fields.items():
+        if isinstance(model._meta.get_field(name), StreamField):
+            if name == "learning_outcomes":
+                value = [{"type": "outcome", "value": o} for o in value]
+            value = _with_source_ids(value, getattr(source, name).raw_data)
+            value = _clean_stream(model, fields["title"], name, value)
+        wanted[name] = value
+    label = f"{model._meta.verbose_name} ({locale.language_code}): {fields['title']}"
+    if created or _differs(page, wanted) or not page.live:
+        _assign(page, wanted)
+        page.full_clean()
+        page.save_revision().publish()
+        pages.record("created" if created else "updated", label)
+    else:
+        pages.record("unchanged", label)
+    return page
 
 
 # --- Badge designs -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -37,9 +38,9 @@ class CourseIndexPage(Page):
 
 class CoursePage(Page):
     class Level(models.TextChoices):
-        INTRODUCTORY = "introductory", "Introductory"
-        INTERMEDIATE = "intermediate", "Intermediate"
-        ADVANCED = "advanced", "Advanced"
+        INTRODUCTORY = "introductory", _("Introductory")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
 
     summary = models.TextField(max_length=600, help_text="One or two sentences for the catalogue.")
     description = RichTextField(blank=True, features=LESSON_RICH_TEXT_FEATURES)
@@ -94,8 +95,10 @@ class CoursePage(Page):
     def estimated_hours_display(self) -> str:
         hours, minutes = divmod(self.estimated_minutes, 60)
         if not hours:
-            return f"{minutes} min"
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+            return _("%(minutes)d min") % {"minutes": minutes}
+        if not minutes:
+            return _("%(hours)d h") % {"hours": hours}
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
 
     def get_modules(self):
         """Live modules in authored order. One query whatever their number."""
@@ -105,9 +108,10 @@ class CoursePage(Page):
         from courses import gating
 
         context = super().get_context(request, *args, **kwargs)
-        from courses import services
+        from courses import services, translations
 
         decision, inputs = gating.decide_course(request.user, self, request=request)
+        context["untranslated_from"] = translations.untranslated_from(self)
         progress = gating.course_progress(inputs)
         context.update(
             course_decision=decision,
@@ -243,7 +247,7 @@ class ModulePage(Page):
         from courses import gating
         from courses.locked import locked_response
 
-        decision, _ = gating.decide_module(request.user, self, request=request)
+        decision, _inputs = gating.decide_module(request.user, self, request=request)
         if not decision:
             return locked_response(request, decision, self)
         return super().serve(request, *args, **kwargs)
@@ -256,17 +260,18 @@ class ModulePage(Page):
 
         # A page being created has no pk yet; only the admin's create view (editors) gets here.
         if self.pk and not gating.is_editor_of(request.user, self):
-            decision, _ = gating.decide_module(request.user, self, request=request)
+            decision, _inputs = gating.decide_module(request.user, self, request=request)
             if not decision:
                 return locked_response(request, decision, self)
         return super().serve_preview(request, mode_name)
 
     def get_context(self, request, *args, **kwargs):
-        from courses import gating, services
+        from courses import gating, services, translations
 
         context = super().get_context(request, *args, **kwargs)
         if not self.pk:  # an unsaved page in the editor's preview
             return context
+        context["untranslated_from"] = translations.untranslated_from(self)
         decision, inputs = gating.decide_module(request.user, self, request=request)
         context["decision"] = decision
         context["gate"] = inputs

@@ -64,6 +64,10 @@ class QuizAttempt(models.Model):
     started_at = models.DateTimeField()
     deadline = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The content language of the page the fellow took the quiz on: its questions are in
+    # that language, and a completion on it asks for a badge in it. `module` is always the
+    # source (default-locale) module, whatever the language (courses/translations.py).
+    language = models.CharField(max_length=15, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -125,6 +129,9 @@ class CourseCompletion(models.Model):
     # Frozen at completion: [{"module_id", "title", "score_percent"}] in course order, so a
     # badge or transcript can show it even if a module is later renamed or removed.
     module_scores = models.JSONField(default=list)
+    # The content language of the page the last quiz was passed on: the language the
+    # fellow took the course in, and so the badge's (courses.services.badge_language).
+    language = models.CharField(max_length=15, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import CoursePage
 from courses.programme.metrics import Period
 from courses.programme.models import Cohort
+from courses.translations import default_locale_pages
 
 DEFAULT_DAYS = 90
 EARLIEST = date(2000, 1, 1)
@@ -75,4 +76,6 @@ class EnrolCohortForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
+        self.fields["course"].queryset = default_locale_pages(CoursePage.objects.live()).order_by(
+            "title"
+        )

@@ -83,6 +83,7 @@ from courses.models import (
     QuizAttempt,
 )
 from courses.programme.models import Cohort, CohortMembership
+from courses.translations import default_locale_pages
 
 ACTIVE_WINDOW = timedelta(days=7)
 DEFAULT_INACTIVE_DAYS = 14
@@ -232,7 +233,12 @@ def course_overview(
 def courses_overview(period: Period, cohort: Cohort | None = None) -> list[CourseOverview]:
     """The overview of every live course, by title."""
     # path and depth too: each overview looks up the course's modules in the page tree.
-    courses = CoursePage.objects.live().order_by("title").only("id", "title", "path", "depth")
+    # Records are kept on the default-locale pages: a translation has none of its own.
+    courses = (
+        default_locale_pages(CoursePage.objects.live())
+        .order_by("title")
+        .only("id", "title", "path", "depth")
+    )
     return [course_overview(course, period, cohort) for course in courses]
 
 

@@ -15,6 +15,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lms.accounts.models import AccountErasure, User
 
@@ -36,7 +37,7 @@ def why_not_erasable(user: User) -> str:
     if user.is_course_team:
         # Staff accounts own pages, revisions and admin actions; another administrator
         # removes them in the Wagtail admin, where those records are handled.
-        return "Staff accounts are closed by another administrator, not from this page."
+        return _("Staff accounts are closed by another administrator, not from this page.")
     return ""
 
 

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from lms.site_url import scheme_and_domain
 
@@ -30,10 +32,10 @@ class DisplayNameField(forms.CharField):
     """The certificate name; all rules are in names.clean_display_name."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Name on certificates")
+        kwargs.setdefault("label", _("Name on certificates"))
         kwargs.setdefault(
             "help_text",
-            "Your full name exactly as it should be printed on your badges, in any script.",
+            _("Your full name exactly as it should be printed on your badges, in any script."),
         )
         # Django's own max_length and NUL validators would duplicate our messages;
         # clean_display_name gives one clear error per problem.
@@ -54,7 +56,7 @@ class SignupForm(forms.Form):
     error (that would tell anyone); lms.accounts.signup e-mails the owner instead."""
 
     email = forms.EmailField(
-        label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -67,13 +69,13 @@ class FinishSignupForm(forms.Form):
 
     display_name = DisplayNameField()
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -86,7 +88,7 @@ class FinishSignupForm(forms.Form):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         elif p1:
             probe = User(email=self.email, display_name=cleaned.get("display_name"))
             try:
@@ -123,14 +125,16 @@ class SiteURLPasswordResetForm(PasswordResetForm):
     ):
         if not claim_account_email(self.request, to_email, kind="password_reset"):
             return
-        super().send_mail(
-            subject_template_name,
-            email_template_name,
-            context,
-            from_email,
-            to_email,
-            html_email_template_name=html_email_template_name,
-        )
+        # In the account holder's language, whatever the page was in.
+        with translation.override(context["user"].preferred_language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name=html_email_template_name,
+            )
 
 
 class ProfileForm(forms.ModelForm):
@@ -150,7 +154,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "E-mail address"
+        self.fields["username"].label = _("E-mail address")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
@@ -162,16 +166,16 @@ class CodeForm(forms.Form):
     """One code field; the views hand the code to second_factor.verify_code."""
 
     otp_token = forms.CharField(
-        label="Code",
-        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+        label=_("Code"),
+        help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
         widget=forms.TextInput(attrs=dict(_CODE_ATTRS, autofocus=True)),
     )
 
 
 class EnrolForm(forms.Form):
     otp_token = forms.CharField(
-        label="Code from your app",
-        help_text="After scanning the QR code, type the 6-digit code your app shows.",
+        label=_("Code from your app"),
+        help_text=_("After scanning the QR code, type the 6-digit code your app shows."),
         widget=forms.TextInput(attrs=dict(_CODE_ATTRS, autofocus=True, pattern=r"[0-9 ]*")),
     )
 
@@ -180,7 +184,7 @@ class _ReauthenticationForm(forms.Form):
     """A form that asks the signed-in user for their password again."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -194,7 +198,7 @@ class _ReauthenticationForm(forms.Form):
         user = self.request.user
         # authenticate(), not check_password(): django-axes throttles guesses here too.
         if authenticate(self.request, username=user.get_username(), password=password) is None:
-            raise ValidationError("That password is not correct.", code="invalid_login")
+            raise ValidationError(_("That password is not correct."), code="invalid_login")
         return password
 
 
@@ -202,8 +206,8 @@ class RemoveDevicesForm(_ReauthenticationForm):
     """Re-authentication before turning two-factor login off: password and a current code."""
 
     otp_token = forms.CharField(
-        label="Current code",
-        help_text="A code from your authenticator app, or a backup code.",
+        label=_("Current code"),
+        help_text=_("A code from your authenticator app, or a backup code."),
         widget=forms.TextInput(attrs=_CODE_ATTRS),
     )
 
@@ -213,13 +217,13 @@ class EraseAccountForm(_ReauthenticationForm):
     and an explicit confirmation before an account is erased."""
 
     otp_token = forms.CharField(
-        label="Current code",
-        help_text="A code from your authenticator app, or a backup code.",
+        label=_("Current code"),
+        help_text=_("A code from your authenticator app, or a backup code."),
         widget=forms.TextInput(attrs=_CODE_ATTRS),
     )
     confirm = forms.BooleanField(
-        label="I understand that my badges will be withdrawn and this cannot be undone.",
-        error_messages={"required": "Tick the box to confirm."},
+        label=_("I understand that my badges will be withdrawn and this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm.")},
     )
 
     def __init__(self, request, *args, needs_code: bool = False, **kwargs):

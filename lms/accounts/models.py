@@ -1,6 +1,7 @@
 """The user account (e-mail login, the name printed on certificates, whether scores show
 on badges), what is kept of an erased account, and the account e-mails mail_throttle counts."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -67,6 +68,12 @@ class User(AbstractUser):
         ),
     )
 
+    # The language of the site they last chose (the header's switcher) or signed up in, so
+    # e-mails sent later from a worker, with no request to read it from, are in it too.
+    # Empty: the site's LANGUAGE_CODE. A code from settings.LANGUAGES, which is not a
+    # `choices` here so that adding a language needs no migration.
+    language = models.CharField(_("language"), max_length=15, blank=True, default="")
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]
 
@@ -86,6 +93,12 @@ class User(AbstractUser):
     def is_course_team(self) -> bool:
         """Staff in any sense: the Django flags, or a group that opens the Wagtail admin."""
         return self.is_staff or self.is_superuser or self.has_perm("wagtailadmin.access_admin")
+
+    @property
+    def preferred_language(self) -> str:
+        """The language to write to them in: their choice if the site still offers it."""
+        offered = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in offered else settings.LANGUAGE_CODE
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

@@ -16,6 +16,7 @@ print as a box while the signed credential says otherwise.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from certificates.rendering.glyph_coverage import describe_characters, unprintable_characters
 
@@ -58,30 +59,41 @@ def clean_display_name(value: str) -> str:
     clean_display_name(clean_display_name(x)) == clean_display_name(x).
     """
     if not isinstance(value, str):
-        raise ValidationError("Enter your name as text.", code="invalid")
+        raise ValidationError(_("Enter your name as text."), code="invalid")
     # Length first: a 10 kB value is refused before any per-character work.
     if len(value) > MAX_DISPLAY_NAME_LENGTH * 4:
         raise ValidationError(
-            f"Your name can be at most {MAX_DISPLAY_NAME_LENGTH} characters long.",
+            _("Your name can be at most %(limit)d characters long.")
+            % {"limit": MAX_DISPLAY_NAME_LENGTH},
             code="max_length",
         )
     if "\x00" in value:
-        raise ValidationError("Your name cannot contain a NUL character.", code="null_characters")
+        raise ValidationError(
+            _("Your name cannot contain a NUL character."), code="null_characters"
+        )
     value = unicodedata.normalize("NFC", value.strip())
     if not value:
-        raise ValidationError("Enter the name to print on your certificates.", code="required")
+        raise ValidationError(_("Enter the name to print on your certificates."), code="required")
     if len(value) > MAX_DISPLAY_NAME_LENGTH:
         raise ValidationError(
-            f"Your name can be at most {MAX_DISPLAY_NAME_LENGTH} characters long "
-            f"(it has {len(value)}).",
+            _("Your name can be at most %(limit)d characters long (it has %(length)d).")
+            % {"limit": MAX_DISPLAY_NAME_LENGTH, "length": len(value)},
             code="max_length",
         )
     bad = find_forbidden_character(value)
     if bad is not None:
-        what = "a text-direction control" if bad in _BIDI_CONTROLS else "an invisible character"
+        if bad in _BIDI_CONTROLS:
+            message = _(
+                "Your name contains a text-direction control (%(character)s) that cannot be "
+                "printed on a certificate. Please remove it and type the name again."
+            )
+        else:
+            message = _(
+                "Your name contains an invisible character (%(character)s) that cannot be "
+                "printed on a certificate. Please remove it and type the name again."
+            )
         raise ValidationError(
-            f"Your name contains {what} ({_describe(bad)}) that cannot be printed on a "
-            "certificate. Please remove it and type the name again.",
+            message % {"character": _describe(bad)},
             code="control_characters",
         )
     check_printable_name(value)
@@ -93,7 +105,10 @@ def check_printable_name(value: str) -> None:
     missing = unprintable_characters(value)
     if missing:
         raise ValidationError(
-            f"These characters cannot be printed on a badge: {describe_characters(missing)}. "
-            "Please write the name without them.",
+            _(
+                "These characters cannot be printed on a badge: %(characters)s. "
+                "Please write the name without them."
+            )
+            % {"characters": describe_characters(missing)},
             code="unprintable",
         )

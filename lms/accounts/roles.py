@@ -48,7 +48,8 @@ class Role:
 ROLES: tuple[Role, ...] = (
     Role(
         COURSE_AUTHOR,
-        permissions=(ADMIN_ACCESS,),
+        # The "Translate" action of simple_translation (docs/decisions/0007).
+        permissions=(ADMIN_ACCESS, "simple_translation.submit_translation"),
         catalogue_page_permissions=(
             "wagtailcore.add_page",
             "wagtailcore.change_page",
@@ -62,7 +63,8 @@ ROLES: tuple[Role, ...] = (
             "wagtaildocs.change_document",
             "wagtaildocs.choose_document",
         ),
-        description="Writes and publishes courses, modules and quizzes; uploads their images.",
+        description="Writes, translates and publishes courses, modules and quizzes; uploads"
+        " their images.",
     ),
     Role(
         PROGRAMME_ADMIN,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user, user_has_device
 from django_otp.forms import otp_verification_failed
 from django_otp.models import Device, VerifyNotAllowed
@@ -96,16 +98,18 @@ def _verify_locked(device: Device, code: str) -> VerifyResult:
     if not allowed:
         # The code is not evaluated at all while the throttle delay runs.
         if extra and extra.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
-            message = (
-                "Too many wrong codes. Wait a little and try again "
-                f"({extra.get('failure_count')} failed attempts)."
-            )
+            failures = extra.get("failure_count") or 0
+            message = ngettext(
+                "Too many wrong codes. Wait a little and try again (%(count)d failed attempt).",
+                "Too many wrong codes. Wait a little and try again (%(count)d failed attempts).",
+                failures,
+            ) % {"count": failures}
         else:
-            message = "Code checking is paused for this account. Try again soon."
+            message = _("Code checking is paused for this account. Try again soon.")
         return VerifyResult(None, throttled=True, message=message)
     if device.verify_token(code):
         return VerifyResult(device)
-    return VerifyResult(None, message="That code is not valid. Check it and try again.")
+    return VerifyResult(None, message=_("That code is not valid. Check it and try again."))
 
 
 def verify_code(user, code: str) -> VerifyResult:
@@ -117,7 +121,7 @@ def verify_code(user, code: str) -> VerifyResult:
     """
     code = normalize_code(code)
     model = _device_for_code(user, code)
-    result = VerifyResult(None, message="That code is not valid. Check it and try again.")
+    result = VerifyResult(None, message=_("That code is not valid. Check it and try again."))
     with transaction.atomic():
         device = None
         if model is not None:
@@ -172,7 +176,7 @@ def confirm_totp_enrolment(user, code: str) -> tuple[TOTPDevice | None, list[str
 
 
 def _replace_backup_codes(user) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(
+    device, _created = StaticDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()

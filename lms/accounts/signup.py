@@ -22,7 +22,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from lms.site_url import absolute_url
 
@@ -32,8 +34,8 @@ from .models import User, normalize_email_address
 logger = logging.getLogger("credence.accounts")
 
 SIGNUP_LINK_SALT = "credence.accounts.signup"
-NEW_ACCOUNT_SUBJECT = "Finish creating your Credence account"
-EXISTING_ACCOUNT_SUBJECT = "Someone tried to sign up with your address"
+NEW_ACCOUNT_SUBJECT = _("Finish creating your Credence account")
+EXISTING_ACCOUNT_SUBJECT = _("Someone tried to sign up with your address")
 
 
 class AlreadyRegistered(Exception):
@@ -77,7 +79,12 @@ def start_signup(request: HttpRequest, email: str, next_url: str = "") -> None:
     """E-mail `email` a link to finish signing up, or, if it has an account, a note saying
     someone tried. Either way, nothing visible to the asker differs."""
     email = normalize_email_address(email)
-    if is_registered(email):
+    # A new address is written to in the language the page was in; an account holder in
+    # their own.
+    language = translation.get_language()
+    holder = User.objects.filter(email__iexact=email).first()
+    if holder is not None:
+        language = holder.preferred_language
         subject, template = EXISTING_ACCOUNT_SUBJECT, "accounts/signup_existing_email.txt"
         context = {
             "login_url": absolute_url(reverse("accounts:login")),
@@ -90,8 +97,10 @@ def start_signup(request: HttpRequest, email: str, next_url: str = "") -> None:
     if not claim_account_email(request, email, kind="signup"):
         return
     context["hours"] = settings.PASSWORD_RESET_TIMEOUT // 3600
+    with translation.override(language):
+        subject, body = str(subject), render_to_string(template, context)
     try:
-        send_mail(subject, render_to_string(template, context), None, [email])
+        send_mail(subject, body, None, [email])
     except Exception:  # noqa: BLE001 - an SMTP failure must not change the answer
         logger.exception("could not send a sign-up e-mail")
 
@@ -104,7 +113,11 @@ def complete_signup(claim: SignupClaim, *, display_name: str, password: str) -> 
     try:
         with transaction.atomic():
             return User.objects.create_user(
-                email=claim.email, password=password, display_name=display_name
+                email=claim.email,
+                password=password,
+                display_name=display_name,
+                # The language they signed up in: their e-mails are written in it.
+                language=translation.get_language() or "",
             )
     except IntegrityError as exc:
         raise AlreadyRegistered(claim.email) from exc

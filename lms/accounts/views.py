@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -99,7 +100,7 @@ def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.is_authenticated:
             logout(request)  # someone else's session in this browser
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Credence. Your account is ready.")
+        messages.success(request, _("Welcome to Credence. Your account is ready."))
         return redirect(claim.next_url or reverse("accounts:profile"))
     return render(request, "accounts/signup_finish.html", {"form": form, "email": claim.email})
 
@@ -109,7 +110,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your certificate settings have been saved.")
+        messages.success(request, _("Your certificate settings have been saved."))
         return redirect("accounts:profile")
     context = {
         "form": form,
@@ -167,7 +168,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if second_factor.has_confirmed_device(user):
         if not user.is_verified():
             return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': next_url})}")
-        messages.info(request, "Two-factor login is already on for your account.")
+        messages.info(request, _("Two-factor login is already on for your account."))
         return redirect("accounts:otp_manage")
     device = second_factor.start_totp_enrolment(user)
     form = EnrolForm(request.POST or None)
@@ -181,12 +182,14 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             context = {"codes": codes, "next": next_url, "first_time": True}
             return _no_store(render(request, "accounts/otp_backup_codes.html", context))
-        form.add_error("otp_token", "That code did not match. Check the time on your phone.")
+        form.add_error("otp_token", _("That code did not match. Check the time on your phone."))
     qr = segno.make(device.config_url, error="m")
     context = {
         "form": form,
         "next": next_url,
-        "qr_svg": qr.svg_inline(scale=5, omitsize=True, title="QR code for your authenticator app"),
+        "qr_svg": qr.svg_inline(
+            scale=5, omitsize=True, title=_("QR code for your authenticator app")
+        ),
         "secret": _format_secret(device),
     }
     return _no_store(render(request, "accounts/otp_setup.html", context))
@@ -242,7 +245,9 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
         if accepted:
             second_factor.remove_devices(request.user)
             request.session.cycle_key()
-            messages.success(request, "Two-factor login is off. Your other sessions need it again.")
+            messages.success(
+                request, _("Two-factor login is off. Your other sessions need it again.")
+            )
             return redirect("accounts:otp_manage")
     return render(request, "accounts/otp_remove.html", {"form": form}, status=status)
 
@@ -281,7 +286,7 @@ class _PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(
-            self.request, "Your password has been changed. Other devices have been signed out."
+            self.request, _("Your password has been changed. Other devices have been signed out.")
         )
         return response
 
@@ -304,7 +309,7 @@ def erase(request: HttpRequest) -> HttpResponse:
     status = 403 if refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
         if needs_code:
-            _, status = _code_accepted(form, user)
+            _accepted, status = _code_accepted(form, user)
         if not form.errors:
             try:
                 erase_account(user)
@@ -313,13 +318,17 @@ def erase(request: HttpRequest) -> HttpResponse:
             except ErasureUnavailable:
                 form.add_error(
                     None,
-                    "Your account could not be erased just now, and nothing was changed. "
-                    "Please try again in a few minutes.",
+                    _(
+                        "Your account could not be erased just now, and nothing was changed. "
+                        "Please try again in a few minutes."
+                    ),
                 )
                 status = 503
             else:
                 logout(request)
-                messages.success(request, "Your account has been erased and your badges withdrawn.")
+                messages.success(
+                    request, _("Your account has been erased and your badges withdrawn.")
+                )
                 return redirect("/")
     context = {
         "form": form,

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -68,11 +70,15 @@ MIDDLEWARE = [
     # session-based middleware below (certificates/public/middleware.py says why it is safe).
     "certificates.public.middleware.PublicVerdictMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, except that only page addresses without a language prefix mean English:
+    # other addresses (dashboard, accounts, badges) follow the visitor's language.
+    "lms.middleware.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication and LocaleMiddleware: a signed-in fellow's stored language.
+    "lms.accounts.language.UserLanguageMiddleware",
     # After OTPMiddleware: it reads request.user.is_verified().
     "lms.accounts.middleware.RequireVerifiedStaffMiddleware",
     # After it: only verified staff reach an admin view, or this check.
@@ -95,6 +101,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for <html lang>: a page's language, or the visitor's.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
@@ -187,6 +195,15 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages of the interface, e-mails and badge PDFs (locale/<code>/LC_MESSAGES), and
+# of course content in Wagtail. Adding one: README, "Languages".
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice is remembered for a year (Django's default ends with the browser
+# session); no script reads it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -252,7 +269,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_FINDERS = []  # no server-side oEmbed fetches; videos are plain URLs
-WAGTAIL_I18N_ENABLED = False
+# Course content is translated in Wagtail: each language has its own page tree under
+# its own catalogue, English at today's URLs and Traditional Chinese under /zh-hant/.
+# Progress, gating and badges stay keyed to the English (default-locale) pages
+# (courses/translations.py says how a translated page is mapped to its source).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# Creating a page in one language creates an alias of it in the others, so every
+# language's tree has every course and module, untranslated ones showing the English.
+WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
 # Wagtail's own background jobs (search indexing, reference index) run in-process.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -83,7 +83,10 @@ def test_migrations_create_the_three_roles_with_their_permissions():
     } <= codenames(BADGE_OFFICER)
     assert {"courses.add_accommodation", "accounts.view_fellow_email"} <= codenames(PROGRAMME_ADMIN)
     assert not {p for p in codenames(PROGRAMME_ADMIN) if p.startswith("certificates.")}
-    assert codenames(COURSE_AUTHOR) == {"wagtailadmin.access_admin"}
+    assert codenames(COURSE_AUTHOR) == {
+        "wagtailadmin.access_admin",
+        "simple_translation.submit_translation",
+    }
 
 
 def test_the_course_author_may_edit_under_the_catalogue(site_root):

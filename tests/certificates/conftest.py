@@ -1,6 +1,7 @@
 """Fixtures for badge tests: a course with a badge design, a fellow who completed it, and
 the independent Open Badges verifier installed once per session."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -8,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from certificates.signing.ob3 import credential as ob3
 from tests.factories.certificates import BadgeDesignFactory
 from tests.factories.courses import CourseCompletionFactory, CoursePageFactory
 from tests.support.badges import issue_badge_now
+
+from .ob3_support import SCHEMA_PATH, run_shared_verifier
+from .verify_support import public_documents
 
 
 @pytest.fixture
@@ -66,3 +71,24 @@ def verifier_dir(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
     return target
+
+
+@pytest.fixture
+def verify_served(verifier_dir, tmp_path, client):
+    """verify_served(credential) -> (exit code, verdict), against the documents served now."""
+
+    def run(credential: dict) -> tuple[int, dict]:
+        did_document, lists = public_documents(client)
+        docs = {
+            did_document["id"]: did_document,
+            **lists,
+            ob3.OB_SCHEMA_URL: json.loads(SCHEMA_PATH.read_text()),
+        }
+        code, verdict = run_shared_verifier(verifier_dir, tmp_path, credential, docs)
+        checks = {check["id"]: check["ok"] for check in verdict["checks"]}
+        # Whatever the status, the credential passes the 1EdTech schema and its proof.
+        assert checks["dcc.schema_check"] is True, verdict["checks"]
+        assert checks["dcc.valid_signature"] is True, verdict["checks"]
+        return code, verdict
+
+    return run

@@ -235,3 +235,39 @@ def test_control_characters_in_names_are_refused_with_a_clear_error(name):
 def test_relative_achievement_id_is_refused():
     with pytest.raises(UnsignableDocument, match="relative"):
         Issuance().issue(achievement_id="/courses/foundations/badge")
+
+
+def test_wording_language_is_stated_on_the_credential_and_its_achievement():
+    credential = ob3.build_credential(
+        facts(language="zh-Hant", achievement_name="資料標註員", recipient_name="陳體說"), ISSUER
+    )
+    _validate(credential)
+    assert credential["inLanguage"] == "zh-Hant"
+    assert credential["credentialSubject"]["achievement"]["inLanguage"] == "zh-Hant"
+    # The name and description stay the plain strings the schema requires.
+    assert credential["name"] == credential["credentialSubject"]["achievement"]["name"]
+    assert isinstance(credential["credentialSubject"]["achievement"]["description"], str)
+    # The recipient's name is not tagged: it may be written in any script.
+    assert "inLanguage" not in credential["credentialSubject"]
+    assert "inLanguage" not in ob3.build_credential(facts(), ISSUER)
+
+
+@pytest.mark.parametrize("tag", ["zh-hant", "ZH-Hant", "zh_Hant", "", "en-", "english"])
+def test_a_language_the_schema_would_refuse_is_refused_before_signing(tag):
+    with pytest.raises(ValueError, match="BCP 47"):
+        ob3.build_credential(facts(language=tag), ISSUER)
+    # Why: the schema refuses the same spelling (except "", which build_credential could
+    # otherwise drop silently and issue a badge claiming no language).
+    if tag:
+        credential = ob3.build_credential(facts(language="en"), ISSUER)
+        credential["credentialSubject"]["achievement"]["inLanguage"] = tag
+        with pytest.raises(jsonschema.ValidationError):
+            _validate(credential)
+
+
+def test_the_language_is_signed():
+    issuance = Issuance()
+    credential, _ = issuance.issue(language="zh-Hant")
+    assert issuance.failed(credential) == {}
+    credential["inLanguage"] = "en"
+    assert "proof" in issuance.failed(credential)

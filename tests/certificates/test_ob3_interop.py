@@ -131,3 +131,24 @@ def test_multiline_text_verifies_independently(verify):
     issuance = Issuance()
     credential, _ = issuance.issue(achievement_description="Line one\nLine\ttwo\r\n")
     assert verify(credential, issuance)[0] == 0
+
+
+def test_language_of_a_traditional_chinese_credential_verifies_independently(verify):
+    """inLanguage on the credential and the achievement passes DCC and the 1EdTech schema;
+    the JSON-LD value objects that would tag `name` itself do not (credential.py)."""
+    issuance = Issuance()
+    credential, _ = issuance.issue(
+        language="zh-Hant",
+        achievement_name="認證資料標註員",
+        achievement_description="依書面準則為模型訓練標註資料。",
+        recipient_name="陳體說",
+    )
+    code, verdict = verify(credential, issuance)
+    assert (code, verdict["status"]) == (0, "valid"), verdict["failed"]
+    checks = {c["id"]: c["ok"] for c in verdict["checks"]}
+    assert checks["dcc.valid_signature"] and checks["dcc.schema_check"]
+    assert verdict["credential"]["achievement"] == "認證資料標註員"
+
+    credential["credentialSubject"]["achievement"]["inLanguage"] = "en"
+    code, verdict = verify(credential, issuance)
+    assert code == 1 and "dcc.invalid_signature" in _failed(verdict)

@@ -182,4 +182,5 @@ def _snapshot_for(user, design):
         score_percent=90,
         issued_on=timezone.now().date(),
         expires_on=None,
+        language="en",
     )

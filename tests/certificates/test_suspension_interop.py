@@ -8,7 +8,6 @@ handed exactly what the site serves: the DID document, both status lists, and th
 """
 
 import dataclasses
-import json
 
 import jsonschema
 import pytest
@@ -21,8 +20,7 @@ from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3 import status_list
 from certificates.signing.ob3.status_list import StatusListError
 
-from .ob3_support import SCHEMA_PATH, run_shared_verifier, schema
-from .verify_support import public_documents
+from .ob3_support import schema
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +43,6 @@ def sign_as_before_decision_0004(badge: Badge) -> Badge:
     )
     badge.refresh_from_db()
     return badge
-
-
-@pytest.fixture
-def verify_served(verifier_dir, tmp_path, client):
-    """verify_served(credential) -> (exit code, verdict), against the documents served now."""
-
-    def run(credential: dict) -> tuple[int, dict]:
-        did_document, lists = public_documents(client)
-        docs = {
-            did_document["id"]: did_document,
-            **lists,
-            ob3.OB_SCHEMA_URL: json.loads(SCHEMA_PATH.read_text()),
-        }
-        code, verdict = run_shared_verifier(verifier_dir, tmp_path, credential, docs)
-        checks = {check["id"]: check["ok"] for check in verdict["checks"]}
-        # Whatever the status, the credential passes the 1EdTech schema and its proof.
-        assert checks["dcc.schema_check"] is True, verdict["checks"]
-        assert checks["dcc.valid_signature"] is True, verdict["checks"]
-        return code, verdict
-
-    return run
 
 
 def test_issued_credential_carries_one_schema_valid_suspension_entry(badge):

@@ -129,14 +129,19 @@ def test_abandoned_timed_attempt_is_closed_when_the_quiz_is_next_seen(site_root,
 def test_passing_every_module_records_completion_once(enrolled, course_two, monkeypatch):
     course, (m1, m2) = course_two
     calls = []
-    monkeypatch.setattr(services, "request_badge_for_completion", calls.append)
+    monkeypatch.setattr(
+        services,
+        "request_badge_for_completion",
+        lambda completion, *, language: calls.append((completion, language)),
+    )
     for module in (m1, m2):
         attempt = services.start_attempt(enrolled, module)
         services.submit_attempt(attempt, right_answers(attempt))
     completion = CourseCompletion.objects.get(user=enrolled, course=course)
     assert [s["module_id"] for s in completion.module_scores] == [m1.pk, m2.pk]
     assert all(s["score_percent"] == 100.0 for s in completion.module_scores)
-    assert calls == [completion]
+    # Issued in the language of the pages the course was passed on (English here).
+    assert calls == [(completion, "en")]
     assert services.record_completion_if_done(enrolled, course) is None
     assert CourseCompletion.objects.count() == 1 and len(calls) == 1
 

@@ -44,6 +44,7 @@ def make_badge(
         score_percent=90,
         issued_on=now.date(),
         expires_on=None,
+        language="en",
     )
     badge.save()
     return badge

@@ -7,6 +7,7 @@
 
 import copy
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,9 @@ from .status_list import Bitstring, StatusListError
 OB_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
+# The 1EdTech schema's pattern for Achievement.inLanguage: a BCP 47 tag in its conventional
+# case ("en", "zh-Hant", "en-GB"); "zh-hant" fails it.
+LANGUAGE_TAG = re.compile(r"[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?")
 
 
 def identity_hash(email: str, salt: str) -> str:
@@ -75,6 +79,9 @@ class BadgeFacts:
     pass_mark_percent: Decimal | int | None = None
     evidence: tuple[Evidence, ...] = ()
     credential_status: dict | None = None  # from status_list.status_entry
+    # The language of the wording (names, descriptions, criteria), not of the recipient's
+    # name; LANGUAGE_TAG's spelling.
+    language: str | None = None
 
 
 def _number(value: Decimal | int) -> str:
@@ -82,7 +89,17 @@ def _number(value: Decimal | int) -> str:
 
 
 def build_credential(facts: BadgeFacts, issuer: Issuer) -> dict:
-    """The unsigned OpenBadgeCredential for `facts`, issued by `issuer`."""
+    """The unsigned OpenBadgeCredential for `facts`, issued by `issuer`.
+
+    The wording's language goes in `inLanguage`, on the credential and on the achievement,
+    rather than as JSON-LD language-tagged values ({"@value": ..., "@language": ...}) on
+    `name` and `description`: the 1EdTech schema requires those to be plain strings, and
+    the independent verifier fails such a credential (and an achievement whose name is
+    not a string). A default "@language" in the credential's @context would tag every
+    string, the recipient's name (any script) and identity hash included.
+    """
+    if facts.language is not None and not LANGUAGE_TAG.fullmatch(facts.language):
+        raise ValueError(f"not a BCP 47 tag the Open Badges schema accepts: {facts.language!r}")
     achievement: dict = {
         "id": facts.achievement_id,
         "type": ["Achievement"],
@@ -96,6 +113,9 @@ def build_credential(facts: BadgeFacts, issuer: Issuer) -> dict:
         achievement["image"] = {"id": facts.image_url, "type": "Image"}
     if facts.achievement_version:
         achievement["version"] = facts.achievement_version
+    if facts.language:
+        # Open Badges 3.0 defines Achievement.inLanguage (schema.org/inLanguage).
+        achievement["inLanguage"] = facts.language
     subject: dict = {
         "type": ["AchievementSubject"],
         "name": facts.recipient_name,
@@ -140,6 +160,10 @@ def build_credential(facts: BadgeFacts, issuer: Issuer) -> dict:
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}],
     }
+    if facts.language:
+        # The same schema.org term: defined for any node by the OB 3.0 context, and the
+        # schema allows properties it does not list on the credential.
+        credential["inLanguage"] = facts.language
     if facts.valid_until is not None:
         credential["validUntil"] = xsd_datetime(facts.valid_until)
     if facts.evidence:

@@ -6,3 +6,4 @@ admin three ways of writing one date; every one of them uses these instead.
 
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
+TIME_FORMAT = "H:i"
