@@ -1,6 +1,7 @@
 """Project middleware: editor redirects, the Content-Security-Policy per area, a guard that
 turns an admin URL's impossible object id into a 404, and the language of a request."""
 
+from csp.constants import SELF
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.apps import apps
 from django.conf import settings
@@ -42,6 +43,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             parts.update = parts.replace = None
             # A nonce in script-src would make browsers ignore 'unsafe-inline'.
             parts.nonce = None
+        elif not report_only and getattr(request, "is_preview", False):
+            # Wagtail renders a preview through this stack under the page's own URL, then
+            # the editor's preview panel frames it: the page's policy, framed by the admin.
+            parts.replace = {**(parts.replace or {}), "frame-ancestors": [SELF]}
         return parts
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+from tests.support.browser import why_no_browser
+
 # Fixtures that start a private Redis and real Celery workers, shared by the fault tests.
 pytest_plugins = ["tests.support.worker_faults"]
 
@@ -43,18 +45,23 @@ def _service_skips() -> dict[str, str | None]:
         "worker": None
         if on_postgres and has_redis and has_redis_server
         else "needs PostgreSQL and Redis for a real Celery worker",
-        "browser": None
-        if shutil.which("chromium") and shutil.which("chromedriver")
-        else "needs Debian's chromium and chromium-driver",
+        "browser": why_no_browser(),
     }
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # Browser tests last (after pytest-django's own ordering, hence trylast): Playwright's
+    # sync API keeps an event loop running in this thread from its start until the session
+    # ends, which Django would take for async code and asyncio would refuse to nest.
+    # Markers, not keywords: keywords also hold every folder name on the path (a checkout
+    # in a folder named "browser" or "redis" would match them all).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     skips = _service_skips()
     for item in items:
         _restore_data_after_transactional_tests(item)
         for marker, reason in skips.items():
-            if reason and marker in item.keywords:
+            if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 

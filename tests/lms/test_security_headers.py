@@ -290,6 +290,21 @@ def test_admin_pages_get_the_admin_policy_and_it_allows_what_they_load(
     assert inline_scripts > 0
 
 
+def test_a_preview_may_be_framed_by_the_admin_but_the_live_page_may_not(rf, client, course_two):
+    """Wagtail renders a preview through the whole middleware stack under the page's own
+    URL; the editor's preview panel then frames it, which 'none' would block (the browser
+    journey, an admin building a module in Chromium, found the panel empty)."""
+    module = course_two[1][0]
+    preview = module.make_preview_request(
+        rf.get(f"/admin/pages/{module.pk}/edit/preview/"), module.default_preview_mode
+    )
+    policy = parse_policy(preview["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"]  # still the page's own policy
+    live = client.get(module.url)
+    assert parse_policy(live["Content-Security-Policy"])["frame-ancestors"] == ["'none'"]
+
+
 def test_admin_policy_is_not_the_public_one():
     public = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     admin = settings.CREDENCE_ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
