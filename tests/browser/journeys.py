@@ -24,11 +24,14 @@ from tests.factories.courses import (
 COOLDOWN_MINUTES = 10
 
 
-def words(language: str) -> Callable[[str], str]:
-    """gettext in `language`: the journeys look for what a reader of it sees."""
+def words(language: str) -> Callable[..., str]:
+    """gettext (pgettext with a context) in `language`: the journeys look for what a reader
+    of it sees."""
 
-    def translate(message: str) -> str:
+    def translate(message: str, context: str | None = None) -> str:
         with translation.override(language):
+            if context is not None:
+                return translation.pgettext(context, message)
             return translation.gettext(message)
 
     return translate

@@ -13,13 +13,29 @@ from factory.django import DjangoModelFactory
 from courses.models import CourseCompletion, CourseIndexPage, CoursePage, ModulePage
 
 
+def wagtail_root():
+    """Wagtail's root page and the content languages' locales. Migrations make them, but a
+    transactional test (a live server's, a concurrency test's) empties every table when it
+    ends, so a later test in the same session makes them again."""
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Locale, Page
+
+    for language, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        Locale.objects.get_or_create(language_code=language)
+    root = Page.get_first_root_node()
+    if root is None:
+        # The emptying also made the content types again, under new ids.
+        ContentType.objects.clear_cache()
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    return root
+
+
 def make_catalogue(slug: str = "courses-home") -> CourseIndexPage:
     """The course catalogue under Wagtail's root page, made the default site's root."""
-    from wagtail.models import Page, Site
+    from wagtail.models import Site
 
-    index = Page.get_first_root_node().add_child(
-        instance=CourseIndexPage(title="Courses", slug=slug)
-    )
+    index = wagtail_root().add_child(instance=CourseIndexPage(title="Courses", slug=slug))
     Site.objects.update_or_create(
         is_default_site=True, defaults={"hostname": "testserver", "root_page": index}
     )
