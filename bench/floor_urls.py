@@ -6,8 +6,10 @@ what the application adds to Django itself. Never mounted in production.
 """
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
 from django.views.decorators.http import require_http_methods
+
+from lms import urls as project_urls
 
 
 @require_http_methods(["GET", "POST"])
@@ -16,4 +18,8 @@ def bare(request):
     return HttpResponse(f"bare {len(request.POST)}", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), path("", include("lms.urls"))]
+# The project's URL map itself, not include()d: it uses i18n_patterns, which Django allows
+# only in a root URLconf.
+urlpatterns = [path("bench/bare/", bare), *project_urls.urlpatterns]
+handler404 = project_urls.handler404
+handler500 = project_urls.handler500

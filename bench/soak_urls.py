@@ -3,8 +3,10 @@ views behind the same middleware, in the same server; never mounted in productio
 
 from django.http import HttpResponse, JsonResponse
 from django.template import engines
-from django.urls import include, path
+from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
+
+from lms import urls as project_urls
 
 _BARE = engines["django"].from_string(
     "{% extends 'base.html' %}{% block content %}<h1>Bare</h1>{% endblock %}"
@@ -33,5 +35,9 @@ urlpatterns = [
     path("bench/bare/", bare_page),
     path("bench/bare-post/", bare_post),
     path("bench/bare.json", bare_json),
-    path("", include("lms.urls")),
+    # The project's URL map itself, not include()d: it uses i18n_patterns, which Django
+    # allows only in a root URLconf.
+    *project_urls.urlpatterns,
 ]
+handler404 = project_urls.handler404
+handler500 = project_urls.handler500
