@@ -129,6 +129,16 @@ def fellow(db, password):
 
 
 @pytest.fixture
+def fellow_client(fellow):
+    """A test client signed in as `fellow`."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(fellow)
+    return client
+
+
+@pytest.fixture
 def staff_user(db, password):
     from tests.factories.accounts import StaffUserFactory
 

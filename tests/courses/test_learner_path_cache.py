@@ -134,13 +134,6 @@ def course_of_three(site_root, fellow):
     return course, modules
 
 
-@pytest.fixture
-def fellow_client(fellow):
-    client = Client()
-    client.force_login(fellow)
-    return client
-
-
 def pass_through_the_page(client, module) -> None:
     started = client.post(reverse("courses:start_quiz", args=[module.pk]))
     assert started.status_code == 302, started.content[:300]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import caches
-from django.test import Client
 from django.urls import reverse
 
 from courses import services
@@ -48,13 +47,6 @@ def course_of_two(site_root, fellow):
     modules = [make_module(course, questions=single_choice_pool(4)) for _ in range(2)]
     services.check_enrol(fellow, course)
     return course, modules
-
-
-@pytest.fixture
-def fellow_client(fellow):
-    client = Client()
-    client.force_login(fellow)
-    return client
 
 
 def progress_entries(server: RedisServer) -> list[bytes]:
