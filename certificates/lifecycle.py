@@ -11,7 +11,8 @@ rules and the bits cannot drift apart.
 
 The wording holds `{placeholders}` that the verdict fills in from the badge:
 `{since}` (the day of the stage's `since` field), `{reason}` (the revocation reason),
-`{in_brackets}` (" (reason)", or nothing without one) and `{issuer}` (the issuer's name).
+`{in_brackets}` (" (reason)", or nothing without one), `{issuer}` (the issuer's name) and
+`{version}` (the course version the badge certifies).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ EXPIRED = "expired"
 SUSPENDED = "suspended"
 REVOKED = "revoked"
 SUPERSEDED = "superseded"
+OUT_OF_DATE = "out_of_date"
 WITHDRAWN = "withdrawn"
 
 # What staff can do to a badge (the admin's action views, the issuance service).
@@ -162,6 +164,28 @@ STAGES: dict[str, Stage] = {
             suspension_bit=True,
         ),
         Stage(
+            code=OUT_OF_DATE,
+            label=_("Out of date"),
+            valid=False,
+            since="out_of_date_at",
+            summary=_("Out of date since {since}"),
+            detail=_(
+                "This badge certifies version {version} of the course. The course's "
+                "guidelines have changed since, and its holder did not renew by the deadline."
+            ),
+            list_detail=_(
+                "The course changed and the renewal deadline has passed. Renew it by passing "
+                "the changed modules."
+            ),
+            record_check=_("Out of date since {since}: not renewed after the course changed."),
+            # A renewal replaces it with a new badge; the course team may extend the
+            # deadline instead (certificates.issuing.renewal), or revoke it.
+            actions=frozenset({REVOKE}),
+            # Not final, so the suspension bit alone: an extended deadline clears it.
+            revocation_bit=False,
+            suspension_bit=True,
+        ),
+        Stage(
             code=WITHDRAWN,
             label=_("Withdrawn"),
             valid=False,
@@ -190,6 +214,7 @@ STAGE_OF_STATE = {
     Badge.State.SUSPENDED: SUSPENDED,
     Badge.State.REVOKED: REVOKED,
     Badge.State.SUPERSEDED: SUPERSEDED,
+    Badge.State.OUT_OF_DATE: OUT_OF_DATE,
 }
 
 

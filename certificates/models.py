@@ -125,9 +125,19 @@ class Badge(models.Model):
         SUSPENDED = "suspended", "Suspended"
         REVOKED = "revoked", "Revoked"
         SUPERSEDED = "superseded", "Superseded"
+        # Certifies a course version whose renewal deadline passed without a renewal
+        # (certificates.issuing.renewal). Not final: a deadline extended by the course
+        # team makes it issued again; a renewal supersedes it with a new badge.
+        OUT_OF_DATE = "out_of_date", "Out of date"
 
     # States in which a badge counts as the fellow's badge for the course.
-    ACTIVE_STATES = (State.PENDING, State.RENDERING, State.ISSUED, State.SUSPENDED)
+    ACTIVE_STATES = (
+        State.PENDING,
+        State.RENDERING,
+        State.ISSUED,
+        State.SUSPENDED,
+        State.OUT_OF_DATE,
+    )
     PREPARING_STATES = (State.PENDING, State.RENDERING)
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
@@ -186,6 +196,22 @@ class Badge(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
+    # The course version the badge certifies (also frozen in the snapshot, which keeps it
+    # if the version row is ever deleted with its course). None: the course had no
+    # recorded version when it was issued.
+    course_version = models.ForeignKey(
+        "courses.CourseVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="badges",
+    )
+    # Renewal (certificates.issuing.renewal): set when a later version of the course asks
+    # for renewal; the beat job marks the badge out of date once it passes. The course team
+    # can move it (audited).
+    renew_by = models.DateTimeField(null=True, blank=True)
+    out_of_date_at = models.DateTimeField(null=True, blank=True)
+
     # Set when the fellow erased their account: the badge is revoked, and the name, the
     # credential and the PDFs are gone; the public page says only that it was withdrawn.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -195,12 +221,18 @@ class Badge(models.Model):
     issued_email_sent_at = models.DateTimeField(null=True, blank=True)
     revoked_email_sent_at = models.DateTimeField(null=True, blank=True)
     expiry_email_sent_at = models.DateTimeField(null=True, blank=True)
+    # Renewal e-mails: the version changed, a week before the deadline, the deadline passed.
+    renewal_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    renewal_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    out_of_date_email_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "course"],
-                condition=Q(state__in=["pending", "rendering", "issued", "suspended"]),
+                condition=Q(
+                    state__in=["pending", "rendering", "issued", "suspended", "out_of_date"]
+                ),
                 name="one_active_badge_per_fellow_and_course",
             ),
             models.CheckConstraint(
@@ -208,7 +240,15 @@ class Badge(models.Model):
                 name="revoked_badge_has_revocation_date",
             ),
         ]
-        indexes = [models.Index(fields=["state", "last_enqueued_at"], name="badge_sweep_idx")]
+        indexes = [
+            models.Index(fields=["state", "last_enqueued_at"], name="badge_sweep_idx"),
+            # The out-of-date job: issued badges whose renewal deadline has passed.
+            models.Index(
+                fields=["renew_by"],
+                condition=Q(state="issued", renew_by__isnull=False),
+                name="badge_renewal_due_idx",
+            ),
+        ]
         ordering = ["-created_at"]
         # One permission per staff action, so a role can be given some and not others
         # (certificates.staff.views.BadgePermissionPolicy maps them to the admin's actions).
@@ -218,6 +258,7 @@ class Badge(models.Model):
             ("suspend_badge", "Can suspend and reinstate badges"),
             ("reissue_badge", "Can re-issue badges"),
             ("rerender_badge", "Can re-render badges and retry failed renders"),
+            ("manage_renewals", "Can remind fellows to renew and extend renewal deadlines"),
         ]
 
     def __str__(self) -> str:

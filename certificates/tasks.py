@@ -95,6 +95,24 @@ def send_expiry_reminders_task() -> int:
     return publishing.send_expiry_reminders()
 
 
+@shared_task
+def renewal_job_task() -> dict:
+    """Beat: mark badges whose renewal deadline passed out of date, send renewal e-mails.
+    Idempotent (certificates.issuing.renewal)."""
+    from certificates.issuing import renewal
+
+    return renewal.run_renewal_job()
+
+
+@shared_task
+def send_renewal_emails_task() -> dict:
+    """Queued when a course version asks for renewal: tell its fellows now, not at the
+    next beat."""
+    from certificates.issuing import renewal
+
+    return renewal.send_renewal_emails()
+
+
 @shared_task(ignore_result=False)
 def ping_task() -> str:
     """Does nothing: a broker-and-worker round trip for health checks and benchmark floors."""

@@ -224,6 +224,10 @@ BADGE_LOG_ACTIONS = {
     "award": ("Award badge", "Awarded by hand"),
     "retry_render": ("Retry rendering", "Rendering retried after it was given up"),
     "backfill": ("Issue for past completion", "Issued for a completion made before the design"),
+    "renewed": ("Renewed", "Superseded by the badge its holder earned by renewing"),
+    "renewal": ("Renewal", "Issued for a renewal after the course changed"),
+    "extend_renewal": ("Extend renewal deadline", "Renewal deadline extended"),
+    "renewal_reminder": ("Renewal reminder", "Reminded to renew"),
 }
 
 
@@ -231,6 +235,9 @@ BADGE_LOG_ACTIONS = {
 def register_badge_log_actions(actions):
     for action, (label, message) in BADGE_LOG_ACTIONS.items():
         actions.register_action(f"credence.badge.{action}", label, message)
+    actions.register_action(
+        "credence.course.version", "Publish a course version", "New course version published"
+    )
 
 
 # --- warnings about courses that cannot issue a badge ----------------------------------

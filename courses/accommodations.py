@@ -117,7 +117,11 @@ def grant_accommodation(
         errors["extra_minutes"] = "This quiz has no time limit."
     if errors:
         raise ValidationError(errors)
-    if ModulePass.objects.filter(user=fellow, module=module).exists():
+    from courses.versions import module_edition
+
+    if ModulePass.objects.filter(
+        user=fellow, module=module, edition=module_edition(module)
+    ).exists():
         raise ValidationError({NON_FIELD_ERRORS: "This fellow has already passed this quiz."})
     from wagtail.log_actions import log
 

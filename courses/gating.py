@@ -55,6 +55,8 @@ class PageRef:
     url: str = ""
     is_free_to_open: bool = False
     has_quiz: bool = True
+    # A module's current edition (courses.versions): only a pass of it counts.
+    edition: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,14 @@ def course_progress(inputs: GateInputs) -> CourseProgress:
     return CourseProgress(tuple(rows), passed, len(required), next_step)
 
 
+def edition_of(inputs: GateInputs, module_id: int) -> int:
+    """The current edition of a module of the inputs' course (0 when it has none)."""
+    return next((m.edition for m in inputs.modules if m.id == module_id), 0)
+
+
 def is_course_complete(modules: Iterable[PageRef], passed_module_ids: Iterable[int]) -> bool:
-    """A course is complete when every module with a quiz is passed (and it has one)."""
+    """A course is complete when every module with a quiz is passed (and it has one):
+    `passed_module_ids` names the modules whose current edition is passed."""
     passed = set(passed_module_ids)
     required = [m.id for m in modules if m.has_quiz]
     return bool(required) and all(m in passed for m in required)
@@ -196,10 +204,12 @@ def is_course_complete(modules: Iterable[PageRef], passed_module_ids: Iterable[i
 
 
 def module_queryset():
-    """Live modules with a `quiz_is_empty` flag, without the heavy lesson and quiz JSON."""
+    """Live modules with a `quiz_is_empty` flag and their current `edition`
+    (courses.versions), without the heavy lesson and quiz JSON."""
     from django.db.models import BooleanField, ExpressionWrapper, Q
 
     from courses.models import ModulePage
+    from courses.versions import edition_subquery
 
     return (
         ModulePage.objects.live()
@@ -209,7 +219,8 @@ def module_queryset():
             quiz_is_empty=ExpressionWrapper(
                 Q(quiz_questions=[]) | Q(quiz_questions__isnull=True),
                 output_field=BooleanField(),
-            )
+            ),
+            edition=edition_subquery(),
         )
     )
 
@@ -217,7 +228,7 @@ def module_queryset():
 # The columns a PageRef needs. Modules are read as plain rows, not page instances:
 # building a Wagtail page object costs more than the rest of the row's work together,
 # and a course page lists every module.
-_MODULE_COLUMNS = ("pk", "title", "slug", "path", "is_free_to_open", "quiz_is_empty")
+_MODULE_COLUMNS = ("pk", "title", "slug", "path", "is_free_to_open", "quiz_is_empty", "edition")
 
 
 def _ref(row: dict, parent_url: str = "") -> PageRef:
@@ -228,11 +239,12 @@ def _ref(row: dict, parent_url: str = "") -> PageRef:
         url=f"{parent_url}{row['slug']}/" if parent_url else "",
         is_free_to_open=row["is_free_to_open"],
         has_quiz=not row["quiz_is_empty"],
+        edition=row["edition"],
     )
 
 
 def module_refs(course, request=None, *, with_urls: bool = True) -> list[PageRef]:
-    """Live modules of `course` in order, as PageRefs. One query."""
+    """Live modules of `course` in order, as PageRefs with their editions. One query."""
     parent_url = (course.get_url(request) or "") if with_urls else ""
     return [
         _ref(row, parent_url) for row in module_queryset().child_of(course).values(*_MODULE_COLUMNS)
@@ -254,12 +266,18 @@ def is_editor_of(user, page) -> bool:
 
 @dataclass(frozen=True)
 class CourseStructure:
-    """What the rule needs about a course whoever asks: itself, its live modules in order,
-    its live prerequisites. The same for every fellow, so cached per course."""
+    """What the rule needs about a course whoever asks: itself, its live modules in order
+    (with their editions), its live prerequisites. The same for every fellow, so cached per
+    course."""
 
     course: PageRef
     modules: tuple[PageRef, ...]
     prerequisites: tuple[PageRef, ...]
+
+    @property
+    def edition(self) -> int:
+        """The course's current edition: the highest of its quiz modules' (courses.versions)."""
+        return max((m.edition for m in self.modules if m.has_quiz), default=0)
 
 
 def load_course_structures(paths, *, request=None, known=None) -> dict[str, CourseStructure]:
@@ -365,7 +383,7 @@ def _gate_inputs(user, structure: CourseStructure, progress, *, is_editor: bool)
         prerequisites=list(structure.prerequisites),
         completed_course_ids=progress.completed_course_ids,
         passed_module_ids=frozenset(
-            m.id for m in structure.modules if m.id in progress.passed_module_ids
+            m.id for m in structure.modules if (m.id, m.edition) in progress.passes
         ),
         is_authenticated=bool(getattr(user, "is_authenticated", False)),
         is_enrolled=structure.course.id in progress.enrolled_course_ids,

@@ -40,10 +40,11 @@ ENTRY_SECONDS = 60 * 60
 
 @dataclass(frozen=True)
 class FellowProgress:
-    """What one fellow has done, across every course: plain ids."""
+    """What one fellow has done, across every course: plain ids. A pass is (module id,
+    edition): only a pass of the module's current edition counts (courses.versions)."""
 
     enrolled_course_ids: frozenset[int]
-    passed_module_ids: frozenset[int]
+    passes: frozenset[tuple[int, int]]
     completed_course_ids: frozenset[int]
 
 
@@ -55,9 +56,7 @@ def load_fellow_progress(user) -> FellowProgress:
         enrolled_course_ids=frozenset(
             Enrolment.objects.filter(user=user).values_list("course_id", flat=True)
         ),
-        passed_module_ids=frozenset(
-            ModulePass.objects.filter(user=user).values_list("module_id", flat=True)
-        ),
+        passes=frozenset(ModulePass.objects.filter(user=user).values_list("module_id", "edition")),
         completed_course_ids=frozenset(
             CourseCompletion.objects.filter(user=user).values_list("course_id", flat=True)
         ),
@@ -79,7 +78,8 @@ def fellow_progress(user, *, request=None) -> FellowProgress:
     the database (three queries), storing it for the next request."""
     if not may_use_cache(user, request):
         return load_fellow_progress(user)
-    key = f"credence:progress:{user.pk}:{user.progress_version}"
+    # "progress2": entries of the shape before editions are never read.
+    key = f"credence:progress2:{user.pk}:{user.progress_version}"
     found = cache.get(key)
     if isinstance(found, FellowProgress):
         return found
@@ -150,7 +150,7 @@ def cached_per_course(
     version = course_tree_version(request)
     if version is None:
         return load(paths)
-    keys = {path: f"credence:course:{site_host}:{path}:{version}" for path in paths}
+    keys = {path: f"credence:course2:{site_host}:{path}:{version}" for path in paths}
     found = cache.get_many(list(keys.values()))
     result = {path: found[key] for path, key in keys.items() if key in found}
     missing = [path for path in paths if path not in result]

@@ -26,7 +26,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +56,7 @@ from courses.models import (
     QuizAttempt,
     StuckNotice,
 )
+from courses.versions import module_edition
 
 # Network latency and a slow click should not turn an on-time answer into a late one.
 LATE_GRACE = timedelta(seconds=30)
@@ -141,6 +155,8 @@ class QuizState:
     # The quiz's limit plus accommodations; None means unlimited.
     attempts_allowed: int | None = None
     allowance: Allowance = Allowance()
+    # The highest attempt number used on the module in any edition.
+    last_attempt_number: int = 0
 
     @property
     def attempts_used(self) -> int:
@@ -186,16 +202,24 @@ def close_if_overdue(attempt: QuizAttempt, *, now: datetime) -> bool:
     return bool(closed)
 
 
-def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
-    """Attempts so far and whether another may start. One query (plus a close if overdue),
-    and one more for a translated module, whose attempts are its source's."""
+def quiz_state(
+    user, module, *, now: datetime | None = None, edition: int | None = None
+) -> QuizState:
+    """Attempts at the module's current edition so far and whether another may start
+    (attempts at earlier editions, before a course version changed the module, are
+    history: courses.versions). One query (plus a close if overdue), one more for a
+    translated module, whose attempts are its source's, and one more unless the caller
+    knows the module's `edition` from its gate inputs (`gating.edition_of`)."""
     now = now or timezone.now()
     module = translations.source_page(module)
-    attempts = list(
+    if edition is None:
+        edition = module_edition(module)
+    every_attempt = list(
         QuizAttempt.objects.filter(user=user, module=module)
         .defer(*HEAVY_FIELDS)
         .order_by("attempt_number")
     )
+    attempts = [a for a in every_attempt if a.edition == edition]
     for attempt in attempts:
         close_if_overdue(attempt, now=now)
     open_attempt = next((a for a in attempts if a.is_open), None)
@@ -214,6 +238,7 @@ def quiz_state(user, module, *, now: datetime | None = None) -> QuizState:
             retry_at,
             attempts_allowed=allowed,
             allowance=allowance,
+            last_attempt_number=every_attempt[-1].attempt_number if every_attempt else 0,
         )
 
     if not module.has_quiz:
@@ -286,16 +311,21 @@ def stuck_module_ids(
     no module is open."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    candidates = [
-        row.module.id
+    candidates = {
+        row.module.id: row.module.edition
         for progress in progresses
         for row in progress.modules
         if row.status == gating.Status.OPEN and row.module.has_quiz
-    ]
+    }
     if not candidates:
         return frozenset()
     now = now or timezone.now()
-    mine = QuizAttempt.objects.filter(user=user, module=OuterRef("pk"))
+    # Attempts count within the module's current edition (courses.versions).
+    renewed = [When(pk=pk, then=Value(edition)) for pk, edition in candidates.items() if edition]
+    current_edition = Case(*renewed, default=Value(0)) if renewed else Value(0)
+    mine = QuizAttempt.objects.filter(
+        user=user, module=OuterRef("pk"), edition=OuterRef("current_edition")
+    )
     used = mine.values("module").annotate(n=Count("pk")).values("n")
     extra = (
         Accommodation.objects.filter(user=user, module=OuterRef("pk"))
@@ -308,7 +338,8 @@ def stuck_module_ids(
         Q(deadline__isnull=True) | Q(deadline__gte=now - LATE_GRACE)
     )
     rows = (
-        ModulePage.objects.filter(pk__in=candidates, max_attempts__isnull=False)
+        ModulePage.objects.filter(pk__in=list(candidates), max_attempts__isnull=False)
+        .annotate(current_edition=current_edition)
         .annotate(
             used=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)),
             allowed=F("max_attempts")
@@ -353,7 +384,13 @@ def _resolve_images(layout: list[dict]) -> None:
 
 
 def start_attempt(
-    user, module, *, now: datetime | None = None, rng: Any = None, check_access: bool = True
+    user,
+    module,
+    *,
+    now: datetime | None = None,
+    rng: Any = None,
+    check_access: bool = True,
+    edition: int | None = None,
 ) -> QuizAttempt:
     """Start (or resume) an attempt at `module`'s quiz, freezing its layout and key.
 
@@ -361,6 +398,9 @@ def start_attempt(
     instead of a new one. The attempt limit and cooldown are checked here, and the
     unique (user, module, attempt_number) and one-open-attempt constraints make them hold
     when requests race. Raises QuizUnavailable, or CourseLocked if the module is locked.
+
+    `edition` is the module's current one, for a caller that checked access itself and
+    has it from the gate inputs (`gating.edition_of`).
 
     On a translated module the attempt is the source module's (its limits, waits and
     records) and shows the questions of the page the fellow is reading when they have
@@ -370,10 +410,13 @@ def start_attempt(
     now = now or timezone.now()
     page, module = module, translations.source_page(module)
     if check_access:
-        decision, _inputs = gating.decide_module(user, page)
+        decision, inputs = gating.decide_module(user, page)
         if not decision:
             raise CourseLocked(decision)
-    state = quiz_state(user, module, now=now)
+        edition = gating.edition_of(inputs, module.pk)
+    elif edition is None:
+        edition = module_edition(module)
+    state = quiz_state(user, module, now=now, edition=edition)
     if state.open_attempt:
         return QuizAttempt.objects.get(pk=state.open_attempt.pk)
     if not state.can_start:
@@ -386,7 +429,8 @@ def start_attempt(
         rng=rng,
     )
     _resolve_images(layout)
-    number = max((a.attempt_number for a in state.attempts), default=0) + 1
+    # Numbers run on across editions (the constraint is per module); limits count within one.
+    number = state.last_attempt_number + 1
     minutes = (module.time_limit_minutes or 0) + state.allowance.extra_minutes
     deadline = now + timedelta(minutes=minutes) if module.time_limit_minutes else None
     try:
@@ -401,6 +445,7 @@ def start_attempt(
                 started_at=now,
                 deadline=deadline,
                 language=translations.language_of(page),
+                edition=edition,
             )
     except IntegrityError:
         # Another request started this attempt a moment ago: hand back the same one.
@@ -487,6 +532,7 @@ def _record_pass(attempt: QuizAttempt, *, now: datetime) -> None:
                 attempt=attempt,
                 score_percent=attempt.score_percent,
                 passed_at=now,
+                edition=attempt.edition,
             )
     except IntegrityError:
         return  # already passed (cannot normally happen: no attempts start after a pass)
@@ -497,19 +543,25 @@ def _record_pass(attempt: QuizAttempt, *, now: datetime) -> None:
 def record_completion_if_done(
     user, course, *, now: datetime | None = None, language: str = ""
 ) -> CourseCompletion | None:
-    """Record that `user` completed `course` if every quiz module is passed. Once only:
-    the unique (user, course) constraint makes a second call a no-op returning None.
-    In the same transaction, asks certificates to issue the course's badge, in `language`:
-    the content language of the page the last quiz was passed on (see badge_language)."""
+    """Record that `user` completed `course` if every quiz module's current edition is
+    passed. Once per course edition: the unique (user, course, edition) constraint makes a
+    second call a no-op returning None. In the same transaction, asks certificates to issue
+    the course's badge (for a renewal, one that supersedes the fellow's earlier badge), in
+    `language`: the content language of the page the last quiz was passed on (see
+    badge_language)."""
     now = now or timezone.now()
     course = translations.source_page(course)
     modules = gating.module_refs(course, with_urls=False)
+    editions = {m.id: m.edition for m in modules}
     passes = {
         p["module_id"]: p["score_percent"]
-        for p in ModulePass.objects.filter(user=user, module_id__in=[m.id for m in modules]).values(
-            "module_id", "score_percent"
+        for p in ModulePass.objects.filter(user=user, module_id__in=list(editions)).values(
+            "module_id", "score_percent", "edition"
         )
+        if p["edition"] == editions[p["module_id"]]
     }
+    # The edition completed: the highest among the modules a fellow passes.
+    edition = max((m.edition for m in modules if m.has_quiz), default=0)
     if not gating.is_course_complete(modules, passes):
         return None
     scores = [
@@ -525,6 +577,7 @@ def record_completion_if_done(
                 completed_at=now,
                 module_scores=scores,
                 language=language,
+                edition=edition,
             )
             request_badge_for_completion(completion, language=badge_language(completion))
     except IntegrityError:

@@ -92,11 +92,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def start_quiz(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _live_module(module_id)
-    decision, _inputs = gating.decide_module(request.user, module, request=request)
+    decision, inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
+    edition = gating.edition_of(inputs, translations.source_page(module).pk)
     try:
-        attempt = services.start_attempt(request.user, module, check_access=False)
+        attempt = services.start_attempt(request.user, module, check_access=False, edition=edition)
     except services.QuizUnavailable as unavailable:
         messages.warning(request, unavailable.message)
         return HttpResponseRedirect(module.get_url(request) + "#quiz")
@@ -175,13 +176,13 @@ def _already_submitted(request, attempt, result_url):
 def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
     attempt = _own_attempt(request, public_id)
     module = attempt.module
-    decision, _inputs = gating.decide_module(request.user, module, request=request)
+    decision, inputs = gating.decide_module(request.user, module, request=request)
     if not decision:
         return locked_response(request, decision, module)
     services.close_if_overdue(attempt, now=timezone.now())
     if attempt.is_open:
         return HttpResponseRedirect(reverse("courses:attempt", args=[attempt.public_id]))
-    state = services.quiz_state(request.user, module)
+    state = services.quiz_state(request.user, module, edition=gating.edition_of(inputs, module.pk))
     # The module as the fellow took the quiz: its lesson headings, address and retake.
     shown = translations.reading_version(module, attempt.language or None)
     sections = selectors.lesson_sections(shown)

@@ -42,8 +42,11 @@ def build_snapshot(
     issued_on,
     expires_on,
     language: str,
+    version=None,
 ) -> dict:
-    """Freeze everything the PDF and public page show; later edits never reach it."""
+    """Freeze everything the PDF and public page show; later edits never reach it.
+    `version` is the courses.CourseVersion the badge certifies (None: the course has no
+    recorded version)."""
     course = design.course
     return {
         "public_id": public_id,
@@ -70,13 +73,32 @@ def build_snapshot(
         "course_version": str(course.latest_revision_id or ""),
         # The PDF's labels, dates and Chinese glyph shapes, and the credential's language.
         "language": language,
+        # The guideline version certified (courses.versions): printed, signed as the
+        # achievement's version, shown to verifiers.
+        "version_number": version.number if version else None,
+        "version_sequence": version.sequence if version else None,
     }
 
 
+_CURRENT = object()
+
+
 def _create_pending_badge(
-    *, recipient, design: BadgeDesign, score_percent: int | None, language: str, awarded_by=None
+    *,
+    recipient,
+    design: BadgeDesign,
+    score_percent: int | None,
+    language: str,
+    awarded_by=None,
+    version=_CURRENT,
+    renew_by=None,
 ) -> Badge:
+    """A new pending badge certifying `version` (by default the course's current one)."""
+    from courses.versions import current_version
+
     now = timezone.now()
+    if version is _CURRENT:
+        version = current_version(design.course)
     expires_at = now + timedelta(days=design.validity_days) if design.validity_days else None
     badge = Badge(
         recipient=recipient,
@@ -84,6 +106,8 @@ def _create_pending_badge(
         awarded_manually_by=awarded_by,
         expires_at=expires_at,
         created_at=now,
+        course_version=version,
+        renew_by=renew_by,
     )
     badge.snapshot = build_snapshot(
         public_id=badge.public_id,
@@ -96,6 +120,7 @@ def _create_pending_badge(
         issued_on=now.date(),
         expires_on=expires_at.date() if expires_at else None,
         language=language,
+        version=version,
     )
     badge.save()
     badge.just_created = True  # issue_badge returns an existing badge without this
@@ -158,13 +183,72 @@ def _average_score(completion) -> int | None:
 
 def request_badge_for_completion(completion, *, language: str | None = None) -> Badge | None:
     """Called by courses.services inside the transaction that records a course completion,
-    with the language the fellow completed it in (None: the course page's own)."""
+    with the language the fellow completed it in (None: the course page's own).
+
+    A completion of a later edition of the course (a renewal: courses.versions) whose
+    fellow holds a badge of an earlier version gets a new badge that supersedes that one
+    (`renew_badge`); otherwise this is `issue_badge`, which returns a badge already held."""
+    if completion.edition:
+        held = (
+            Badge.objects.select_related("course_version")
+            .filter(
+                recipient=completion.user,
+                course=completion.course,
+                state__in=Badge.ACTIVE_STATES,
+            )
+            .first()
+        )
+        if held is not None and _certifies_before(held, completion.edition):
+            return renew_badge(held, completion, language=language)
     return issue_badge(
         recipient=completion.user,
         course=completion.course,
         score_percent=_average_score(completion),
         language=language,
     )
+
+
+def _certifies_before(badge: Badge, edition: int) -> bool:
+    """Whether the badge certifies a version older than the course edition `edition`."""
+    version = badge.course_version
+    return version is None or version.sequence < edition
+
+
+def renew_badge(old: Badge, completion, *, language: str | None = None) -> Badge:
+    """Supersede `old` with a badge for the course's current version, for the renewal
+    `completion`. Exactly once: the old badge is locked and must still be current, and
+    the one-current-badge constraint holds against a racing renewal. A suspended badge is
+    left to the course team (a renewal must not lift a suspension): it is returned as is,
+    and the completion stays on record for staff to award from."""
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update(of=("self",)).get(pk=old.pk)
+        if locked.state not in Badge.ACTIVE_STATES:
+            # Another transaction superseded or revoked it first: its result stands.
+            return locked
+        if locked.state == Badge.State.SUSPENDED:
+            logger.warning(
+                "badge %s is suspended: its holder's renewal issued no new badge",
+                locked.public_id,
+            )
+            return locked
+        design = BadgeDesign.objects.select_related("course__locale").get(course=locked.course)
+        locked.state = Badge.State.SUPERSEDED
+        locked.save(update_fields=["state"])
+        _set_status_bits(locked, **lifecycle.status_bits(lifecycle.SUPERSEDED))
+        new = _create_pending_badge(
+            recipient=completion.user,
+            design=design,
+            score_percent=_average_score(completion),
+            language=wording_language(language, design.course),
+        )
+        locked.superseded_by = new
+        locked.save(update_fields=["superseded_by"])
+        _log_change(locked, "renewed", None, replacement=new.public_id)
+        _log_change(new, "renewal", None, replaces=locked.public_id)
+        transaction.on_commit(lambda: enqueue_render(new.pk))
+        transaction.on_commit(lambda: _after_status_change(locked.pk))
+    logger.info("badge %s renewed by %s", locked.public_id, new.public_id)
+    return new
 
 
 def issue_badges_for_past_completions(course, *, by=None) -> int:
@@ -441,9 +525,11 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
             design=design,
             score_percent=_score_for_reissue(old),
             # The replacement reads like the badge it replaces, whatever the course's
-            # language is now.
+            # language is now, and certifies the same version, with the same deadline.
             language=old.snapshot.get("language", LEGACY_LANGUAGE),
             awarded_by=by if old.awarded_manually_by_id else None,
+            version=old.course_version,
+            renew_by=old.renew_by,
         )
         old.superseded_by = new
         old.save(update_fields=["superseded_by"])

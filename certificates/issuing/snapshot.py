@@ -54,6 +54,10 @@ class BadgeSnapshot:
     course_version: str = ""
     # BCP 47 tag of the wording (not of the name, which may be in any script).
     language: str = LEGACY_LANGUAGE
+    # The guideline version certified (courses.versions), as its authors named it, and its
+    # place in the course's order; None: the course had no recorded version.
+    version_number: str | None = None
+    version_sequence: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("public_id", "recipient_name", "course_title", "badge_title", "issuer_name"):
@@ -97,6 +101,16 @@ class BadgeSnapshot:
             raise SnapshotError("template_version must be an integer")
         if not isinstance(self.language, str) or not _LANGUAGE_RE.fullmatch(self.language):
             raise SnapshotError("language must be a BCP 47 tag")
+        if self.version_number is not None and (
+            not isinstance(self.version_number, str) or not self.version_number.strip()
+        ):
+            raise SnapshotError("version_number must be a non-empty string or None")
+        if self.version_sequence is not None and (
+            isinstance(self.version_sequence, bool)
+            or not isinstance(self.version_sequence, int)
+            or self.version_sequence < 1
+        ):
+            raise SnapshotError("version_sequence must be a positive integer or None")
 
     @property
     def storage_names(self) -> frozenset[str]:

@@ -101,6 +101,29 @@ def set_status_bit(index: int, purpose: StatusPurpose, value: bool) -> None:
     row.save(update_fields=["credential", "etag", "updated_at"])
 
 
+def set_status_bits(indexes: list[int], purpose: StatusPurpose, value: bool) -> None:
+    """Set many badges' bits in one re-signing of the list (the out-of-date job's batches:
+    certificates.issuing.renewal). Must run inside the transaction that changes the badges.
+    Only sets: clearing goes badge by badge through `set_status_bit`, which guards the
+    revocation it could undo."""
+    if not value:
+        raise ValueError("set_status_bits only sets bits")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("set_status_bits must run inside the badges' transaction")
+    row = _locked_list(purpose)
+    bits = Bitstring.decode(row.credential["credentialSubject"]["encodedList"])
+    changed = False
+    for index in indexes:
+        if not bits.get(index):
+            status_list.set_status(bits, index, purpose, True)
+            changed = True
+    if not changed:
+        return
+    for name, field_value in _signed_fields(purpose, bits).items():
+        setattr(row, name, field_value)
+    row.save(update_fields=["credential", "etag", "updated_at"])
+
+
 def _revoked_on_list(index: int) -> bool:
     # A plain read: the revocation bit only ever goes from clear to set, and the badge's
     # row lock (held by every caller) orders this against the badge's own revocation.

@@ -189,11 +189,26 @@ def find_badge(public_id: str) -> Badge | None:
     # badge row), and no ORDER BY (public_id is unique); the ORM's compile time dominates
     # this lookup, so it stays small.
     found = list(
-        Badge.objects.filter(public_id=public_id)
-        .annotate(superseded_public_id=F("superseded_by__public_id"))
-        .order_by()[:1]
+        Badge.objects.filter(public_id=public_id).annotate(**_joined_columns()).order_by()[:1]
     )
     return found[0] if found else None
+
+
+def _joined_columns() -> dict:
+    """The columns a verdict reads from other rows: the replacement's public id, and the
+    certified and the current course version."""
+    from django.db.models import OuterRef, Subquery
+
+    from courses.models import CourseVersion
+
+    latest = CourseVersion.objects.filter(course=OuterRef("course_id")).order_by("-sequence")
+    return {
+        "superseded_public_id": F("superseded_by__public_id"),
+        "version_number": F("course_version__number"),
+        "version_sequence": F("course_version__sequence"),
+        "current_version_number": Subquery(latest.values("number")[:1]),
+        "current_version_sequence": Subquery(latest.values("sequence")[:1]),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +236,14 @@ class PublicBadge:
     superseded_by_id: int | None
     superseded_public_id: str | None
     withdrawn_at: datetime | None
+    out_of_date_at: datetime | None
+    renew_by: datetime | None
+    # The course version the badge certifies and the course's latest, by name and order
+    # (joined in; None when the course has no recorded version).
+    version_number: str | None
+    version_sequence: int | None
+    current_version_number: str | None
+    current_version_sequence: int | None
 
     @property
     def is_preparing(self) -> bool:
@@ -238,8 +261,15 @@ _LOOKUP_SQL = """
 SELECT b.public_id, b.state, b.snapshot, b.credential, b.credential_sha256,
        b.credential_verified_at, b.issued_at, b.expires_at, b.suspended_at, b.revoked_at,
        b.revocation_reason, b.pdf, b.recipient_id, b.superseded_by_id, s.public_id,
-       b.withdrawn_at
-FROM certificates_badge b LEFT OUTER JOIN certificates_badge s ON s.id = b.superseded_by_id
+       b.withdrawn_at, b.out_of_date_at, b.renew_by, v.number, v.sequence,
+       c.number, c.sequence
+FROM certificates_badge b
+LEFT OUTER JOIN certificates_badge s ON s.id = b.superseded_by_id
+LEFT OUTER JOIN courses_courseversion v ON v.id = b.course_version_id
+LEFT OUTER JOIN LATERAL (
+    SELECT number, sequence FROM courses_courseversion
+    WHERE course_id = b.course_id ORDER BY sequence DESC LIMIT 1
+) c ON TRUE
 WHERE b.public_id = %s
 LIMIT 1
 """
@@ -270,7 +300,7 @@ def find_public_badge(public_id: str, *, using: str | None = None) -> PublicBadg
         rows = list(
             Badge.objects.using(connection.alias)
             .filter(public_id=public_id)
-            .annotate(superseded_public_id=F("superseded_by__public_id"))
+            .annotate(**_joined_columns())
             .values_list(*_PUBLIC_BADGE_COLUMNS)
             .order_by()[:1]
         )
@@ -351,7 +381,18 @@ class _Fill(dict):
             return _(" (%(reason)s)") % {"reason": badge.revocation_reason}
         if name == "issuer":
             return badge.snapshot.get("issuer_name", "")
+        if name == "version":
+            return certified_version(badge) or "?"
         raise KeyError(name)
+
+
+def certified_version(badge: Badge | PublicBadge) -> str | None:
+    """The name of the course version the badge certifies: frozen in its snapshot, or (for
+    a badge issued before the course's first version) the baseline it was recorded as."""
+    found = badge.snapshot.get("version_number") or getattr(badge, "version_number", None)
+    if found is None and isinstance(badge, Badge) and badge.course_version_id:
+        return badge.course_version.number  # a row read without the joined columns
+    return found
 
 
 def _could_not_check(reason: str | None) -> str:

@@ -1,5 +1,6 @@
 """Course models: Wagtail pages in pages.py, learner progress records in progress.py, and
-accommodations and out-of-attempts notices in accommodations.py."""
+accommodations and out-of-attempts notices in accommodations.py, guideline versions in
+versions.py."""
 
 from .accommodations import Accommodation, StuckNotice  # noqa: F401
 from .pages import AnswerReveal, CourseIndexPage, CoursePage, ModulePage  # noqa: F401
@@ -10,3 +11,4 @@ from .progress import (  # noqa: F401
     ModulePass,
     QuizAttempt,
 )
+from .versions import CourseVersion  # noqa: F401

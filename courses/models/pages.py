@@ -309,7 +309,10 @@ class ModulePage(Page):
         context["decision"] = decision
         context["gate"] = inputs
         if getattr(request.user, "is_authenticated", False) and self.pk:
-            context["quiz"] = services.quiz_state(request.user, self)
+            source = translations.source_page(self)
+            context["quiz"] = services.quiz_state(
+                request.user, self, edition=gating.edition_of(inputs, source.pk)
+            )
         return context
 
     class Meta:

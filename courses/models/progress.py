@@ -68,6 +68,10 @@ class QuizAttempt(models.Model):
     # that language, and a completion on it asks for a badge in it. `module` is always the
     # source (default-locale) module, whatever the language (courses/translations.py).
     language = models.CharField(max_length=15, blank=True, default="")
+    # The module's edition when the attempt started (courses.versions.module_edition):
+    # attempt limits, waits and passes count within one edition, so a fellow renewing a
+    # changed module starts afresh.
+    edition = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -95,7 +99,10 @@ class QuizAttempt(models.Model):
 
 
 class ModulePass(models.Model):
-    """The first passing attempt of a module's quiz. Written once; it opens the next module."""
+    """The first passing attempt of a module's quiz in one of its editions. Written once per
+    edition; a pass of the module's current edition opens the next module. A course version
+    that changes the module (with a renewal window) starts a new edition, so passes of
+    earlier ones stay on record but no longer count (courses.versions)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_passes"
@@ -106,10 +113,13 @@ class ModulePass(models.Model):
     attempt = models.OneToOneField(QuizAttempt, on_delete=models.PROTECT, related_name="+")
     score_percent = models.DecimalField(max_digits=5, decimal_places=2)
     passed_at = models.DateTimeField()
+    edition = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "module"], name="module_passed_once")
+            models.UniqueConstraint(
+                fields=["user", "module", "edition"], name="module_passed_once_per_edition"
+            )
         ]
 
     def __str__(self) -> str:
@@ -117,7 +127,9 @@ class ModulePass(models.Model):
 
 
 class CourseCompletion(models.Model):
-    """Every quiz module of a course passed. Recorded once; badge issuance hooks onto it."""
+    """Every quiz module of a course passed. Recorded once per course edition (the sequence
+    of its latest version that asked for renewal, 0 before any): a renewal is a completion
+    of the new edition. Badge issuance hooks onto it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_completions"
@@ -132,6 +144,7 @@ class CourseCompletion(models.Model):
     # The content language of the page the last quiz was passed on: the language the
     # fellow took the course in, and so the badge's (courses.services.badge_language).
     language = models.CharField(max_length=15, blank=True, default="")
+    edition = models.PositiveIntegerField(default=0)
 
     # A fellow's record, not content that uses the course page: the admin's learning
     # records list it, and the course's "Usage" tab need not count thousands of fellows.
@@ -141,7 +154,9 @@ class CourseCompletion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "course"], name="course_completed_once")
+            models.UniqueConstraint(
+                fields=["user", "course", "edition"], name="course_completed_once_per_edition"
+            )
         ]
         ordering = ["-completed_at"]
 

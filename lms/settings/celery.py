@@ -52,4 +52,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.send_expiry_reminders_task",
         "schedule": 60.0 * 60 * 6,
     },
+    # Renewal deadlines are days: a badge turns out of date within 15 minutes of its deadline.
+    "badge-renewals": {"task": "certificates.tasks.renewal_job_task", "schedule": 60.0 * 15},
 }

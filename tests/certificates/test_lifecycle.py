@@ -63,6 +63,11 @@ ROWS = {
     "revoked": lambda: row(State.REVOKED, revoked_at=LATER),
     "superseded": lambda: row(State.SUPERSEDED),
     "withdrawn": lambda: row(State.REVOKED, revoked_at=LATER, withdrawn_at=LATER),
+    "out of date": lambda: row(
+        State.OUT_OF_DATE,
+        out_of_date_at=LATER,
+        snapshot={"issuer_name": "Credence", "version_number": "2025.1"},
+    ),
 }
 
 
@@ -81,6 +86,7 @@ def test_every_stored_state_is_one_public_stage():
         "revoked": "revoked",
         "superseded": "superseded",
         "withdrawn": "withdrawn",
+        "out of date": "out_of_date",
     }
     assert set(lifecycle.STAGES) == set(stages.values())
 
@@ -90,7 +96,8 @@ def test_a_lapsed_expiry_shows_only_on_a_badge_that_would_be_valid():
     stages = {
         name: lifecycle.stage_of(make(), after_expiry).code
         for name, make in ROWS.items()
-        if name in ("pending", "issued", "suspended", "revoked", "superseded", "withdrawn")
+        if name
+        in ("pending", "issued", "suspended", "revoked", "superseded", "withdrawn", "out of date")
     }
     assert stages == {
         "pending": "preparing",
@@ -99,6 +106,8 @@ def test_a_lapsed_expiry_shows_only_on_a_badge_that_would_be_valid():
         "revoked": "revoked",
         "superseded": "superseded",
         "withdrawn": "withdrawn",
+        # Out of date says more than expired: the version it certifies is no longer current.
+        "out of date": "out_of_date",
     }
 
 
@@ -121,6 +130,8 @@ def test_what_staff_may_do_in_each_stage():
         "revoked": [],
         "superseded": [],
         "withdrawn": [],
+        # Renewing replaces it; the course team extends its deadline elsewhere, or revokes.
+        "out of date": ["revoke"],
     }
 
 
@@ -136,7 +147,11 @@ def test_the_status_bits_of_each_stage_follow_decision_0004():
         "revoked": both,
         "superseded": both,
         "withdrawn": both,
+        # Not final (an extended deadline restores it): the suspension bit alone.
+        "out_of_date": {"revocation": False, "suspension": True},
     }
+    assert lifecycle.bits_changed("valid", "out_of_date") == {"suspension": True}
+    assert lifecycle.bits_changed("out_of_date", "superseded") == {"revocation": True}
     # A suspension touches only its own list, and reinstating undoes exactly that.
     assert lifecycle.bits_changed("valid", "suspended") == {"suspension": True}
     assert lifecycle.bits_changed("suspended", "valid") == {"suspension": False}
@@ -163,6 +178,10 @@ def test_the_record_check_behind_each_verdict_names_the_stage():
         "revoked": (False, "Revoked on 2 June 2025."),
         "superseded": (False, "Superseded by a newer badge."),
         "withdrawn": (False, "Withdrawn on 2 June 2025."),
+        "out of date": (
+            False,
+            "Out of date since 2 June 2025: not renewed after the course changed.",
+        ),
     }
 
 
@@ -175,6 +194,7 @@ def _make_saved(kind: str, design) -> Badge:
         "pending, rendering given up": State.PENDING,
         "issued, expired": State.ISSUED,
         "withdrawn": State.REVOKED,
+        "out of date": State.OUT_OF_DATE,
     }.get(kind, kind)
     badge = make_badge(design=design, state=state)
     now = timezone.now()
@@ -182,6 +202,7 @@ def _make_saved(kind: str, design) -> Badge:
         "pending, rendering given up": {"render_attempts": MAX_RENDER_ATTEMPTS},
         "issued, expired": {"expires_at": now - timedelta(days=1)},
         "withdrawn": {"withdrawn_at": now},
+        "out of date": {"out_of_date_at": now, "renew_by": now},
     }.get(kind, {})
     Badge.objects.filter(pk=badge.pk).update(**extra)
     badge.refresh_from_db()
@@ -197,6 +218,7 @@ SAVED_KINDS = (
     "revoked",
     "superseded",
     "withdrawn",
+    "out of date",
 )
 DO = {
     lifecycle.SUSPEND: lambda badge, by: issuance.suspend_badge(badge, by=by),
@@ -241,6 +263,8 @@ def test_the_issuance_service_allows_exactly_what_the_table_allows(design, staff
         "revoked": ("refused", "refused", "refused", "refused", "no change"),
         "superseded": ("refused", "refused", "refused", "refused", "refused"),
         "withdrawn": ("refused", "refused", "refused", "refused", "no change"),
+        # Renewal replaces an out-of-date badge; staff can only revoke it.
+        "out of date": ("refused", "refused", "refused", "refused", "revoked"),
     }
     assert actions == ("suspend", "reinstate", "reissue", "retry_render", "revoke")
     assert outcomes == {
@@ -280,6 +304,7 @@ def test_the_inspect_page_offers_the_buttons_of_the_badges_stage(verified_staff_
         "revoked": [],
         "superseded": [],
         "withdrawn": [],
+        "out of date": [("Revoke", "revoke")],
     }
 
 
