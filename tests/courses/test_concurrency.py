@@ -107,3 +107,59 @@ def test_racing_start_after_limit_never_exceeds_it(site_root, fellow):
     services.submit_attempt(attempt, {})
     with pytest.raises(services.QuizUnavailable):
         services.start_attempt(fellow, module)
+
+
+# --- renewal -------------------------------------------------------------------------------
+
+
+def test_concurrent_out_of_date_jobs_mark_each_badge_once_and_set_every_bit(site_root):
+    """Beat and the command (or two beat instances) running at once: every due badge is
+    marked once, each run counts only its own, and both lists agree with the rows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from certificates.issuing import renewal
+    from certificates.issuing.status_publishing import get_status_list
+    from certificates.models import Badge
+    from certificates.signing.ob3.status_list import Bitstring
+    from tests.factories.certificates import make_badge_design
+    from tests.support.staff import make_badge
+
+    design = make_badge_design(make_course(site_root))
+    past = timezone.now() - timedelta(minutes=1)
+    for index in range(40):
+        badge = make_badge(design=design)
+        Badge.objects.filter(pk=badge.pk).update(renew_by=past, status_index=500 + index)
+    results, errors = race(lambda: renewal.mark_out_of_date(batch_size=7).marked, n=4)
+    assert not errors, errors
+    assert sum(results) == 40
+    assert Badge.objects.filter(state=Badge.State.OUT_OF_DATE).count() == 40
+    bits = Bitstring.decode(
+        get_status_list("suspension").credential["credentialSubject"]["encodedList"]
+    )
+    assert all(bits.get(500 + index) for index in range(40))
+
+
+def test_concurrent_renewals_issue_one_badge(site_root, fellow, django_capture_on_commit_callbacks):
+    """The last quiz of a renewal submitted twice at once (two tabs): one new badge."""
+    from certificates.models import Badge
+    from courses import versions
+    from tests.factories.certificates import make_badge_design
+    from tests.support.courses import complete_course, right_answer
+
+    course = make_course(site_root)
+    module = make_module(course)
+    make_badge_design(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete_course(fellow, course)
+    versions.publish_version(
+        course, number="2", summary="Changed.", changed_modules=[module], renewal_days=30
+    )
+    attempt = services.start_attempt(fellow, module)
+    answers = {q["id"]: right_answer(q, attempt.answer_key[q["id"]]) for q in attempt.layout}
+    results, errors = race(lambda: services.submit_attempt(attempt, answers).graded_now)
+    assert not errors, errors
+    assert results.count(True) == 1
+    assert Badge.objects.filter(recipient=fellow).exclude(state="superseded").count() == 1
+    assert Badge.objects.filter(recipient=fellow).count() == 2
