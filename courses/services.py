@@ -248,7 +248,7 @@ def quiz_state(
     if open_attempt:
         return state(True)
     if allowed and len(attempts) >= allowed:
-        note_stuck(user, module.pk, allowed, now=now)
+        note_stuck(user, module.pk, allowed, now=now, edition=edition)
         return state(
             False,
             "exhausted",
@@ -278,12 +278,19 @@ def quiz_state(
     return state(True)
 
 
-def note_stuck(user, module_id: int, attempts_allowed: int, *, now: datetime | None = None) -> bool:
+def note_stuck(
+    user,
+    module_id: int,
+    attempts_allowed: int,
+    *,
+    now: datetime | None = None,
+    edition: int = 0,
+) -> bool:
     """Record that `user` used all `attempts_allowed` attempts at the module's quiz and, the
     first time for that allowance, e-mail the course team after commit. Returns True when
     this call recorded it. One query when it was already recorded."""
     if StuckNotice.objects.filter(
-        user=user, module_id=module_id, attempts_allowed=attempts_allowed
+        user=user, module_id=module_id, attempts_allowed=attempts_allowed, edition=edition
     ).exists():
         return False
     try:
@@ -292,6 +299,7 @@ def note_stuck(user, module_id: int, attempts_allowed: int, *, now: datetime | N
                 user=user,
                 module_id=module_id,
                 attempts_allowed=attempts_allowed,
+                edition=edition,
                 stuck_at=now or timezone.now(),
             )
     except IntegrityError:
@@ -350,7 +358,10 @@ def stuck_module_ids(
         .annotate(
             recorded=Exists(
                 StuckNotice.objects.filter(
-                    user=user, module=OuterRef("pk"), attempts_allowed=OuterRef("allowed")
+                    user=user,
+                    module=OuterRef("pk"),
+                    attempts_allowed=OuterRef("allowed"),
+                    edition=OuterRef("current_edition"),
                 )
             )
         )
@@ -360,7 +371,7 @@ def stuck_module_ids(
     for module_id, allowed, recorded in rows:
         stuck.add(module_id)
         if not recorded:
-            note_stuck(user, module_id, allowed, now=now)
+            note_stuck(user, module_id, allowed, now=now, edition=candidates[module_id])
     return frozenset(stuck)
 
 

@@ -84,8 +84,10 @@ class StuckNotice(models.Model):
     module = models.ForeignKey(
         "courses.ModulePage", on_delete=models.CASCADE, related_name="stuck_notices"
     )
-    # The allowance that ran out (the quiz's limit plus accommodations at the time).
+    # The allowance that ran out (the quiz's limit plus accommodations at the time), in
+    # which edition of the module (courses.versions: a renewal counts attempts afresh).
     attempts_allowed = models.PositiveSmallIntegerField()
+    edition = models.PositiveIntegerField(default=0)
     stuck_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)
     # Set when an accommodation lets the fellow try again.
@@ -95,7 +97,8 @@ class StuckNotice(models.Model):
         ordering = ["-stuck_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "module", "attempts_allowed"], name="stuck_notice_once"
+                fields=["user", "module", "edition", "attempts_allowed"],
+                name="stuck_notice_once_per_edition",
             )
         ]
 

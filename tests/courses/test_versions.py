@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from certificates.issuing import issuance, renewal
+from certificates.issuing import renewal
 from certificates.models import Badge
 from certificates.public.verification import verify_badge
 from courses import gating, services, versions
@@ -383,3 +383,24 @@ def test_a_module_of_another_course_or_a_used_number_is_refused(
         publish_renewal(course, [changed])
     assert "number" in again.value.message_dict
     assert CourseVersion.objects.filter(course=course).count() == 2
+
+
+def test_a_fellow_out_of_attempts_in_a_renewal_is_told_and_the_team_alerted_again(
+    fellow, certified, course_and_modules, django_capture_on_commit_callbacks
+):
+    from courses.models import StuckNotice
+    from tests.support.courses import wrong_answers
+
+    course, (_first, changed, _last) = course_and_modules
+    changed.max_attempts = 1
+    changed.save_revision().publish()
+    StuckNotice.objects.create(
+        user=fellow, module=changed, attempts_allowed=1, stuck_at=timezone.now()
+    )  # as if they had run out in the first edition
+    publish_renewal(course, [changed], capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = services.start_attempt(fellow, changed)
+        services.submit_attempt(attempt, wrong_answers(attempt))
+        state = services.quiz_state(fellow, changed)
+    assert state.is_stuck
+    assert StuckNotice.objects.filter(user=fellow, module=changed, edition=2).exists()
