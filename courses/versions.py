@@ -218,7 +218,7 @@ def publish_version(
         if version.requires_renewal:
             # Module editions are part of the cached course structure.
             progress_cache.course_tree_changed()
-            renewal.open_renewals(version)
+        renewal.version_published(version)
         _log_version(version, by)
     return version
 

@@ -1,6 +1,7 @@
 """Renewal: what a new course version that asks for it does to the badges of earlier ones.
 
-- `open_renewals` (called by courses.versions.publish_version, in its transaction) gives
+- `open_renewals` (called through `version_published` by courses.versions.publish_version,
+  in its transaction) gives
   every current badge of an earlier version a deadline (`Badge.renew_by`: the version's
   publication plus its window; an earlier deadline still running is kept) and queues the
   "the course changed" e-mail.
@@ -56,6 +57,16 @@ def record_baseline(course, baseline) -> int:
     )
 
 
+def version_published(version) -> int:
+    """What a new version of a course changes for its badges, in the version's transaction:
+    every badge page of the course names the current version, so cached pages go stale;
+    with a renewal window, `open_renewals`. Returns how many badges are due."""
+    from certificates.public import status_version
+
+    status_version.note_change()
+    return open_renewals(version) if version.requires_renewal else 0
+
+
 def open_renewals(version) -> int:
     """Ask the holders of `version`'s course's earlier-version badges to renew by its
     deadline. Must run in the version's transaction. Returns how many badges are due."""
@@ -73,7 +84,6 @@ def open_renewals(version) -> int:
     # Everyone due hears about the new version, including those whose earlier deadline
     # still runs: it may change more modules.
     due = earlier.update(renewal_notice_sent_at=None)
-    # Every badge page of the course names the current version.
     status_version.note_change()
     transaction.on_commit(lambda: _queue("send_renewal_emails_task"))
     logger.info(
