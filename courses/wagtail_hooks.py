@@ -250,8 +250,8 @@ def suggest_a_version_after_a_module_is_published(request, page):
         return None
     messages.info(
         request,
-        f"Published. Fellows certified on “{course.title}” see this change, but nothing asks "
-        "them to look at it again: if it matters to them, publish a new version of the course.",
+        f"Published. If this change matters to fellows certified on “{course.title}”, "
+        "publish a new version of the course: editing a lesson alone asks nothing of them.",
         buttons=[messages.button(version_views.publish_url(course), "Publish a new version")],
     )
     return None

@@ -312,3 +312,15 @@ def test_unknown_badge_or_course_is_404(staff):
     assert staff.post(url("renewal_remind", 999999)).status_code == 404
     assert staff.get(url("renewal_extend", 999999)).status_code == 404
     assert staff.get(url("renewal_remind_all", 999999)).status_code == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="certificates.issuing.notifications has no renewal_reminder subject (nor "
+    "template) yet: renewal.remind raises KeyError. The renewal e-mails are another change; "
+    "once they land this passes, and the reminder_email stand-in can go.",
+)
+def test_a_reminder_is_sent_without_stand_ins(due):
+    mail.outbox.clear()
+    assert renewal.remind(due[0]) is True
+    assert len(mail.outbox) == 1
