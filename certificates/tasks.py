@@ -113,6 +113,31 @@ def send_renewal_emails_task() -> dict:
     return renewal.send_renewal_emails()
 
 
+@shared_task(acks_late=True)
+def remind_due_renewals_task(course_id: int, by_user_id: int | None = None) -> int:
+    """ "Remind everyone due" for a large course (certificates.staff.renewals). Safe to
+    deliver twice: fellows reminded within the hour are skipped. Returns how many were
+    reminded."""
+    from django.contrib.auth import get_user_model
+
+    from certificates.staff import renewals
+    from courses.models import CoursePage
+
+    course = CoursePage.objects.filter(pk=course_id).first()
+    if course is None:
+        return 0
+    by = get_user_model().objects.filter(pk=by_user_id).first() if by_user_id else None
+    tally = renewals.remind_everyone_due(course, by=by)
+    logger.info(
+        "course %s: %d renewal reminders sent, %d reminded recently, %d not sent",
+        course_id,
+        tally.sent,
+        tally.recent,
+        tally.not_sent,
+    )
+    return tally.sent
+
+
 @shared_task(ignore_result=False)
 def ping_task() -> str:
     """Does nothing: a broker-and-worker round trip for health checks and benchmark floors."""

@@ -7,6 +7,9 @@ the project's roles):
 - Issued badges: "Can view badge" to look, and one permission per action (award, revoke,
   suspend and reinstate, re-issue, re-render). See
   certificates.staff.views.BadgePermissionPolicy.
+- Course versions (the menu's link to courses.version_views, and the renewal actions of
+  certificates.staff.renewal_views): "Can remind fellows to renew and extend renewal
+  deadlines".
 """
 
 from django.contrib.auth import get_permission_codename
@@ -15,6 +18,7 @@ from django.urls import path, re_path, reverse
 from django.utils.http import urlencode
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -28,7 +32,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from certificates.issuing import coverage
 from certificates.models import Badge, BadgeDesign
-from certificates.staff import bulk_views
+from certificates.staff import bulk_views, renewal_views, renewals
 from certificates.staff import views as staff_views
 from certificates.staff.forms import ONE_DESIGN_PER_COURSE, BadgeDesignForm, BadgeFilterSet
 from courses.models import CoursePage
@@ -194,6 +198,21 @@ class BadgeViewSet(ModelViewSet):
                 bulk_views.BulkOutcomesView.as_view(),
                 name="bulk_outcomes",
             ),
+            path(
+                "renewals/<int:pk>/remind/",
+                renewal_views.RemindView.as_view(),
+                name="renewal_remind",
+            ),
+            path(
+                "renewals/<int:pk>/extend/",
+                renewal_views.ExtendDeadlineView.as_view(),
+                name="renewal_extend",
+            ),
+            path(
+                "renewals/course/<int:course_id>/remind/",
+                renewal_views.RemindEveryoneView.as_view(),
+                name="renewal_remind_all",
+            ),
             path("issue-past/", staff_views.BackfillView.as_view(), name="backfill"),
             re_path(
                 r"^issue-past/(?P<job_id>[0-9a-f]{32})/$",
@@ -208,6 +227,20 @@ class BadgesViewSetGroup(SnippetViewSetGroup):
     menu_icon = "tag"
     menu_order = 250
     items = (BadgeDesignViewSet, BadgeViewSet)
+    # Menu items other apps' screens add to this menu ("Course versions", below).
+    submenu_hook = "register_badges_menu_item"
+
+
+class CourseVersionsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return renewals.may_manage_renewals(request.user)
+
+
+@hooks.register("register_badges_menu_item")
+def register_course_versions_menu_item():
+    return CourseVersionsMenuItem(
+        "Course versions", reverse("courses_versions_index"), icon_name="history", order=300
+    )
 
 
 register_permission_policy(Badge, staff_views.BadgePermissionPolicy(Badge))

@@ -1,15 +1,27 @@
 """Admin: read-only "Learning records" (enrolments, quiz attempts, completions, fellows out
-of attempts, accommodations), the "Grant accommodation" form and its audit-log action; and
-the serve-time hook that sends a visitor to the language version of a page they want."""
+of attempts, accommodations), the "Grant accommodation" form and its audit-log action; a
+course's versions (the "Publish a new version" form and the versions page, reached from
+the course's page); and the serve-time hook that sends a visitor to the language version
+of a page they want."""
 
 from django.urls import path
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from courses import accommodations, admin_views, translations
-from courses.models import Accommodation, CourseCompletion, Enrolment, QuizAttempt, StuckNotice
+from courses import accommodations, admin_views, translations, version_views
+from courses.models import (
+    Accommodation,
+    CourseCompletion,
+    CoursePage,
+    Enrolment,
+    ModulePage,
+    QuizAttempt,
+    StuckNotice,
+)
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -173,6 +185,76 @@ def register_accommodation_urls():
             name="courses_grant_accommodation",
         )
     ]
+
+
+@hooks.register("register_admin_urls")
+def register_version_urls():
+    return [
+        path(
+            "courses/versions/",
+            version_views.VersionsIndexView.as_view(),
+            name="courses_versions_index",
+        ),
+        path(
+            "courses/<int:course_id>/versions/",
+            version_views.CourseVersionsView.as_view(),
+            name="courses_versions",
+        ),
+        path(
+            "courses/<int:course_id>/versions/new/",
+            version_views.PublishVersionView.as_view(),
+            name="courses_version_publish",
+        ),
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def course_version_buttons(page, user, view_name, next_url=None):
+    """On a course's edit page and its listing: its versions, and publishing a new one
+    (a translation's buttons lead to its source course, whose versions they are)."""
+    if not issubclass(page.specific_class or type(page), CoursePage):
+        return
+    course = translations.source_page(page)
+    may_publish = version_views.may_publish_version(user, course)
+    if may_publish:
+        yield Button(
+            "Publish a new version…",
+            url=version_views.publish_url(course),
+            icon_name="history",
+            priority=40,
+        )
+    if may_publish or version_views.may_see_versions(user, course):
+        yield Button(
+            "Versions and renewals",
+            url=version_views.versions_url(course),
+            icon_name="list-ul",
+            priority=41,
+        )
+
+
+@hooks.register("after_publish_page")
+def suggest_a_version_after_a_module_is_published(request, page):
+    """Publishing a lesson changes nothing for certified fellows; if the change matters
+    to them, the author publishes a version. Said only for a course that has issued
+    badges (one query), to those who may publish a version."""
+    if not isinstance(page, ModulePage):
+        return None
+    from certificates.models import Badge
+
+    module = translations.source_page(page)
+    course = CoursePage.objects.filter(
+        path=module.path[: -module.steplen],
+        badges__state__in=Badge.ACTIVE_STATES,
+    ).first()
+    if course is None or not version_views.may_publish_version(request.user, course):
+        return None
+    messages.info(
+        request,
+        f"Published. If this change matters to fellows certified on “{course.title}”, "
+        "publish a new version of the course: editing a lesson alone asks nothing of them.",
+        buttons=[messages.button(version_views.publish_url(course), "Publish a new version")],
+    )
+    return None
 
 
 @hooks.register("register_log_actions")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from certificates.models import Badge, BadgeDesign
+from courses.forms import CleanCharField
 from courses.models import CoursePage
 from courses.translations import default_locale_pages
 from lms.accounts.names import check_printable_name
@@ -131,6 +135,37 @@ class BackfillForm(forms.Form):
                 "Everyone who completed this course already holds a badge for it."
             )
         return course
+
+
+class ExtendDeadlineForm(forms.Form):
+    """A later renewal deadline for one fellow. certificates.issuing.renewal.extend_deadline
+    checks it against the badge (its RenewalError becomes a form error)."""
+
+    # As far ahead as the longest renewal window a version may give.
+    MAX_DAYS_AHEAD = 3650
+
+    renew_by = forms.DateField(
+        label="New deadline",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The fellow has until the end of this day (UTC) to renew.",
+    )
+    reason = CleanCharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the badge's history with your name. Not shown to the fellow.",
+    )
+
+    def clean_renew_by(self):
+        day = self.cleaned_data["renew_by"]
+        if day > timezone.localdate() + timedelta(days=self.MAX_DAYS_AHEAD):
+            raise forms.ValidationError(
+                f"Choose a day within {self.MAX_DAYS_AHEAD} days from today."
+            )
+        return day
+
+    def deadline(self) -> datetime:
+        """The end of the chosen day, in the site's time zone."""
+        return timezone.make_aware(datetime.combine(self.cleaned_data["renew_by"], time.max))
 
 
 # "pending" and "rendering" share a public label; the filter needs to tell them apart.

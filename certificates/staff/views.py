@@ -449,13 +449,27 @@ def available_actions(badge: Badge, user, policy: BadgePermissionPolicy) -> list
     return actions
 
 
+def renewal_actions(badge: Badge, user) -> list[BadgeAction]:
+    """A badge due to renew offers the course team its deadline's extension (the action
+    lives in renewal_views, beside the course's list of fellows due)."""
+    from certificates.staff import renewals
+
+    if (
+        badge.renew_by is None
+        or badge.state not in renewals.LISTED_STATES
+        or not renewals.may_manage_renewals(user)
+    ):
+        return []
+    return [BadgeAction("Extend renewal deadline", admin_url("renewal_extend", badge.pk))]
+
+
 class BadgeInspectView(InspectView):
     template_name = "certificates/admin/badge_inspect.html"
 
     def get_object(self, queryset=None):
         return get_object_or_404(
             Badge.objects.select_related(
-                "course", "recipient", "superseded_by", "awarded_manually_by"
+                "course", "recipient", "superseded_by", "awarded_manually_by", "course_version"
             ),
             pk=self.pk,
         )
@@ -480,7 +494,10 @@ class BadgeInspectView(InspectView):
             if badge.pdf
             else None,
             supersedes=list(badge.supersedes.all()),
-            actions=available_actions(badge, self.request.user, self.permission_policy),
+            actions=[
+                *available_actions(badge, self.request.user, self.permission_policy),
+                *renewal_actions(badge, self.request.user),
+            ],
             history=list(
                 ModelLogEntry.objects.for_instance(badge).select_related("user")[:HISTORY_SHOWN]
             ),

@@ -92,12 +92,17 @@ ROLES: tuple[Role, ...] = (
             "certificates.suspend_badge",
             "certificates.reissue_badge",
             "certificates.rerender_badge",
+            # Reminding fellows to renew and extending a deadline: an extension can make
+            # an out-of-date badge valid again, as reinstating a suspension does, and the
+            # reminders go to fellows' addresses, which this role already sees.
+            "certificates.manage_renewals",
             "certificates.view_badgedesign",
             "certificates.add_badgedesign",
             "certificates.change_badgedesign",
             "courses.view_coursecompletion",
         ),
-        description="Badge designs; awards, revokes, suspends and re-issues badges.",
+        description="Badge designs; awards, revokes, suspends and re-issues badges; reminds"
+        " fellows to renew and extends their deadlines.",
     ),
 )
 
