@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 
@@ -36,6 +37,19 @@ def achievement_url_for_course(course_id: int | None) -> str:
 
 
 @dataclass(frozen=True)
+class PublishedVersion:
+    """One version of the course, as the achievement page lists it."""
+
+    number: str
+    published_at: datetime
+    summary: str
+    # The renewal it asked of holders of earlier versions: its window in days and the
+    # deadline; None when it asked none.
+    renewal_days: int | None
+    renew_by: datetime | None
+
+
+@dataclass(frozen=True)
 class PublicAchievement:
     """What the achievement page shows, from the design as it is now."""
 
@@ -47,6 +61,9 @@ class PublicAchievement:
     issuer_name: str
     course_title: str | None  # None when the course is not public
     course_url: str | None
+    # The course's versions, the latest first; None when the course is not public (its
+    # versions describe it, as its title does).
+    versions: tuple[PublishedVersion, ...] | None = None
 
     def as_ob3(self) -> dict:
         """The OB 3.0 `Achievement` (the JSON answer of the page)."""
@@ -69,6 +86,9 @@ class PublicAchievement:
         }
         if self.image_url:
             document["image"] = {"id": self.image_url, "type": "Image"}
+        if self.versions:
+            # The version badges are awarded for today, as new credentials name it.
+            document["version"] = self.versions[0].number
         return document
 
 
@@ -90,6 +110,23 @@ def _public_course(course) -> tuple[str | None, str | None]:
     return course.title, _absolute(url) if url else None
 
 
+def published_versions(course) -> tuple[PublishedVersion, ...]:
+    """The course's versions, the latest first (one query)."""
+    from courses.models import CourseVersion
+    from courses.versions import renewal_deadline
+
+    return tuple(
+        PublishedVersion(
+            number=version.number,
+            published_at=version.published_at,
+            summary=version.summary,
+            renewal_days=version.renewal_days,
+            renew_by=renewal_deadline(version),
+        )
+        for version in CourseVersion.objects.filter(course=course).order_by("-sequence")
+    )
+
+
 def find_achievement(public_id: str) -> PublicAchievement | None:
     """The achievement with this public id, or None (also for anything not a UUID)."""
     try:
@@ -109,6 +146,7 @@ def find_achievement(public_id: str) -> PublicAchievement | None:
         issuer_name=conf.CREDENCE_ISSUER_NAME,
         course_title=course_title,
         course_url=course_url,
+        versions=published_versions(design.course) if course_title is not None else None,
     )
 
 

@@ -27,6 +27,7 @@ from certificates import lifecycle
 from certificates.conf import conf
 from certificates.dates import badge_day
 from certificates.models import PUBLIC_ID_PATTERN, PUBLIC_ID_RE, Badge
+from certificates.public.badge_version import VersionFacts, certified_version, version_facts
 from certificates.signing.ob3 import credential as ob3
 from certificates.signing.ob3.data_integrity import proofs_of
 
@@ -50,7 +51,7 @@ _INTEGRITY_CHECKS = (SIGNATURE, ISSUER_KEY, MATCHES_RECORD, NOT_REVOKED)
 
 @dataclass(frozen=True)
 class BadgeStatus:
-    code: str  # valid, expired, revoked, suspended, superseded, preparing, withdrawn
+    code: str  # valid, expired, revoked, suspended, superseded, out_of_date, preparing, withdrawn
     label: str
     is_valid: bool
     since: datetime | None = None
@@ -90,9 +91,9 @@ class Check:
 
 @dataclass(frozen=True)
 class Verdict:
-    # valid, expired, revoked, suspended, superseded, preparing, invalid, altered,
-    # unverified (a check could not run), unknown (not a badge of ours), withdrawn (the
-    # holder erased their account)
+    # valid, expired, revoked, suspended, superseded, out_of_date, preparing, invalid,
+    # altered, unverified (a check could not run), unknown (not a badge of ours),
+    # withdrawn (the holder erased their account)
     code: str
     label: str
     summary: str
@@ -109,6 +110,22 @@ class Verdict:
     def superseded_by(self) -> str | None:
         """Public id of the badge that replaces this one, if any."""
         return superseded_public_id(self.badge) if self.badge is not None else None
+
+    @property
+    def renewed_as(self) -> str | None:
+        """The course version the replacement certifies, when the badge was superseded by
+        a renewal (a re-issue certifies the same version); None otherwise."""
+        if self.code != lifecycle.SUPERSEDED or self.badge is None:
+            return None
+        replacement = getattr(self.badge, "replacement_version_number", None)
+        if replacement and replacement != certified_version(self.badge):
+            return replacement
+        return None
+
+    @property
+    def version(self) -> VersionFacts | None:
+        """Which course version the badge certifies, and the course's current one."""
+        return version_facts(self.badge) if self.badge is not None else None
 
     def as_dict(self) -> dict:
         """The public JSON: the verdict, its checks and what the PDF prints; nothing else."""
@@ -173,6 +190,7 @@ def public_badge_facts(badge: Badge | PublicBadge) -> dict:
         if has_credential
         else None,
         "superseded_by": badge_url(superseded_public_id(badge)) if badge.superseded_by_id else None,
+        "version": version_facts(badge).as_dict(),
     }
     return facts
 
@@ -195,8 +213,8 @@ def find_badge(public_id: str) -> Badge | None:
 
 
 def _joined_columns() -> dict:
-    """The columns a verdict reads from other rows: the replacement's public id, and the
-    certified and the current course version."""
+    """The columns a verdict reads from other rows: the replacement's public id and the
+    version it certifies, and the certified and the current course version."""
     from django.db.models import OuterRef, Subquery
 
     from courses.models import CourseVersion
@@ -208,6 +226,7 @@ def _joined_columns() -> dict:
         "version_sequence": F("course_version__sequence"),
         "current_version_number": Subquery(latest.values("number")[:1]),
         "current_version_sequence": Subquery(latest.values("sequence")[:1]),
+        "replacement_version_number": F("superseded_by__course_version__number"),
     }
 
 
@@ -244,6 +263,8 @@ class PublicBadge:
     version_sequence: int | None
     current_version_number: str | None
     current_version_sequence: int | None
+    # The version the replacement certifies: a later one when the badge was renewed.
+    replacement_version_number: str | None
 
     @property
     def is_preparing(self) -> bool:
@@ -262,10 +283,11 @@ SELECT b.public_id, b.state, b.snapshot, b.credential, b.credential_sha256,
        b.credential_verified_at, b.issued_at, b.expires_at, b.suspended_at, b.revoked_at,
        b.revocation_reason, b.pdf, b.recipient_id, b.superseded_by_id, s.public_id,
        b.withdrawn_at, b.out_of_date_at, b.renew_by, v.number, v.sequence,
-       c.number, c.sequence
+       c.number, c.sequence, r.number
 FROM certificates_badge b
 LEFT OUTER JOIN certificates_badge s ON s.id = b.superseded_by_id
 LEFT OUTER JOIN courses_courseversion v ON v.id = b.course_version_id
+LEFT OUTER JOIN courses_courseversion r ON r.id = s.course_version_id
 LEFT OUTER JOIN LATERAL (
     SELECT number, sequence FROM courses_courseversion
     WHERE course_id = b.course_id ORDER BY sequence DESC LIMIT 1
@@ -384,15 +406,6 @@ class _Fill(dict):
         if name == "version":
             return certified_version(badge) or "?"
         raise KeyError(name)
-
-
-def certified_version(badge: Badge | PublicBadge) -> str | None:
-    """The name of the course version the badge certifies: frozen in its snapshot, or (for
-    a badge issued before the course's first version) the baseline it was recorded as."""
-    found = badge.snapshot.get("version_number") or getattr(badge, "version_number", None)
-    if found is None and isinstance(badge, Badge) and badge.course_version_id:
-        return badge.course_version.number  # a row read without the joined columns
-    return found
 
 
 def _could_not_check(reason: str | None) -> str:
@@ -647,9 +660,19 @@ def in_plain_words(verdict: Verdict) -> str:
             "Not valid for now: %(issuer)s suspended this badge on %(day)s. It was %(earned)s."
         ) % {"issuer": issuer, "day": _day(badge.suspended_at), "earned": earned}
     if verdict.code == "superseded":
+        if verdict.renewed_as:
+            return _(
+                "Renewed: its holder renewed this badge for version %(version)s of the "
+                "course, and a newer badge replaces it. This one was %(earned)s."
+            ) % {"version": verdict.renewed_as, "earned": earned}
         return _("Replaced: a newer badge replaces this one, which was %(earned)s.") % {
             "earned": earned
         }
+    if verdict.code == "out_of_date":
+        return _(
+            "Out of date: this badge was %(earned)s; it certifies version %(version)s, and "
+            "the course has changed since."
+        ) % {"earned": earned, "version": certified_version(badge) or "?"}
     if verdict.code == "preparing":
         return _("Being prepared: this badge was earned by %(name)s.") % {
             "name": snap.get("recipient_name", "")

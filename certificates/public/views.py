@@ -173,11 +173,12 @@ def _from_cache(
 
 
 def _page_expiry(badge: PublicBadge) -> float | None:
-    """When a cached page of this badge must stop being served: its expiry, if still to
-    come (a page that already says "Expired" stays true), else None."""
-    if badge.expires_at and badge.expires_at > timezone.now():
-        return badge.expires_at.timestamp()
-    return None
+    """When a cached page of this badge must stop being served: its expiry or its renewal
+    deadline, whichever is still to come first (a page that already says "Expired" stays
+    true; one that says "has until <deadline> to renew" does not), else None."""
+    now = timezone.now()
+    ends = [moment for moment in (badge.expires_at, badge.renew_by) if moment and moment > now]
+    return min(ends).timestamp() if ends else None
 
 
 def _to_cache(

@@ -142,6 +142,16 @@ def outside_verifiers_see_suspension(credential: dict | None) -> bool:
     )
 
 
+def achievement_version(snap: dict) -> str | None:
+    """The credential's `Achievement.version`: the course version the badge certifies
+    ("2027.1", courses.versions), or for a badge of a course with no recorded version, its
+    design's template version, as credentials said before."""
+    number = snap.get("version_number")
+    if isinstance(number, str) and number.strip():
+        return signable(number)
+    return str(snap.get("template_version") or "") or None
+
+
 def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
     """The credential's facts, all from the badge's frozen snapshot and its row."""
     snap = badge.snapshot
@@ -161,7 +171,7 @@ def badge_facts(badge: Badge, *, recipient_email: str) -> ob3.BadgeFacts:
         recipient_name=signable(snap["recipient_name"]),
         valid_from=badge.created_at,
         valid_until=badge.expires_at,
-        achievement_version=str(snap.get("template_version") or "") or None,
+        achievement_version=achievement_version(snap),
         score_percent=snap.get("score_percent"),
         credential_status=status_list.status_entry(
             settings.SITE_URL, status_list.CREDENTIAL_STATUS_PURPOSE, badge.status_index

@@ -145,7 +145,11 @@ def test_mixed_script_name_uses_a_font_per_script():
 def test_long_name_still_fits_one_page():
     name = ("Maria-Anna Konstantinopoulou-Wolfeschlegelsteinhausenbergerdorff " * 4)[:200]
     pdf = render_badge_pdf(
-        snap(recipient_name=name, badge_description="Lorem ipsum dolor sit amet. " * 30)
+        snap(
+            recipient_name=name,
+            badge_description="Lorem ipsum dolor sit amet. " * 30,
+            version_number="2027.1-" + "9" * 33,  # the longest a version number may be
+        )
     )
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
@@ -155,7 +159,9 @@ def test_long_name_still_fits_one_page():
 def test_fit_check_catches_a_frame_that_runs_off_a_single_page():
     from weasyprint import HTML
 
-    crowded = snap(recipient_name="王" * 200, badge_description="Long wording. " * 60)
+    crowded = snap(
+        recipient_name="王" * 200, badge_description="Long wording. " * 60, version_number="2027.1"
+    )
     fetcher = BadgeURLFetcher(
         generated={"qr.png": (b"", "image/png"), "emblem.svg": (b"<svg/>", "image/svg+xml")}
     )
@@ -210,6 +216,14 @@ def test_page_prints_every_fact_with_an_unambiguous_date():
         "credence.example.org/badges/",
     ):
         assert squash(expected) in squash(text), expected
+
+
+def test_the_certified_course_version_prints_under_the_course_title():
+    text = text_of(render_badge_pdf(snap(version_number="2027.1")))
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines[lines.index("AI Ethics for Expert Trainers") + 1] == "Version 2027.1"
+    # A badge of a course with no recorded version prints none.
+    assert "Version" not in text_of(render_badge_pdf(snap()))
 
 
 def test_optional_facts_are_left_out_when_absent():

@@ -87,6 +87,16 @@ def test_traditional_chinese_badge_prints_labels_and_date_in_traditional_chinese
             assert squash(msgid) not in text
 
 
+def test_the_version_label_is_printed_in_the_badge_language():
+    with translation.override("zh-hant"):
+        label = gettext("Version %(number)s") % {"number": "2027.1"}
+    with translation.override("en"):
+        text = squash(text_of(render_badge_pdf(snap(version_number="2027.1", language="zh-hant"))))
+    assert squash(label) in text
+    if label != "Version 2027.1":  # once the zh-Hant catalogue translates it
+        assert "Version2027.1" not in text
+
+
 @pytest.mark.parametrize("active", ["en", "zh-hant"])
 def test_the_badge_language_wins_over_the_callers(active):
     """A worker has no language and a staff member re-rendering has theirs: neither shows."""

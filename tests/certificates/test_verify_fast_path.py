@@ -74,6 +74,8 @@ def test_the_public_page_ignores_a_language_left_active_by_an_earlier_request(ba
 
 
 def test_column_lookup_costs_one_query_and_agrees_with_the_model(badge):
+    """A badge of a course without versions; test_badge_versions_public.py compares the
+    version columns of a renewal-due, an out-of-date and a renewed badge."""
     with CaptureQueriesContext(connection) as queries:
         public = find_public_badge(badge.public_id)
     assert len(queries) == 1

@@ -2,6 +2,7 @@
 
 import json
 import sys
+from datetime import UTC
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -41,6 +42,9 @@ class Command(BaseCommand):
                     f"  {snap.get('badge_title')} awarded to {snap.get('recipient_name')} "
                     f"for {snap.get('course_title')}, issued {snap.get('issued_on')}"
                 )
+                version = verdict.version
+                if version is not None and version.certified:
+                    self.stdout.write(f"  {version_line(version)}")
             for check in verdict.checks:
                 self.stdout.write(
                     f"  [{MARKS[check.passed]}] {check.label}: {check.detail} "
@@ -48,3 +52,22 @@ class Command(BaseCommand):
                 )
         if not verdict.is_valid:
             sys.exit(1)
+
+
+def version_line(version) -> str:
+    """'Certifies version 2026.1 of the course; the current version is 2027.1; renew by
+    2027-02-05' (dates in UTC, as the JSON gives them)."""
+    parts = [f"Certifies version {version.certified} of the course"]
+    if version.is_current:
+        parts.append("the current version")
+    elif version.current:
+        parts.append(f"the current version is {version.current}")
+    if version.out_of_date_since:
+        parts.append(f"out of date since {day(version.out_of_date_since)}")
+    elif version.renew_by:
+        parts.append(f"renew by {day(version.renew_by)}")
+    return "; ".join(parts)
+
+
+def day(moment) -> str:
+    return moment.astimezone(UTC).date().isoformat()
