@@ -167,7 +167,9 @@ STAGES: dict[str, Stage] = {
             code=OUT_OF_DATE,
             label=_("Out of date"),
             valid=False,
-            since="out_of_date_at",
+            # The deadline: the job marks a badge from it, and until the job has run the
+            # stage is read from the deadline alone (`stage_of`).
+            since="renew_by",
             summary=_("Out of date since {since}"),
             detail=_(
                 "This badge certifies version {version} of the course. The course's "
@@ -228,11 +230,23 @@ def recorded_stage(badge) -> Stage:
 
 def stage_of(badge, now: datetime | None = None) -> Stage:
     """The badge's stage at `now` (the clock by default). A lapsed expiry never hides a
-    revocation, suspension or replacement: only a valid badge becomes expired."""
+    revocation, suspension or replacement: only a valid badge becomes expired. A valid
+    badge whose renewal deadline has passed is out of date at once, before the job marks
+    it (and sets the bit outside verifiers read); out of date says more than expired."""
     stage = recorded_stage(badge)
-    if stage.code == VALID and badge.expires_at and badge.expires_at <= (now or timezone.now()):
+    if stage.code != VALID:
+        return stage
+    now = now or timezone.now()
+    if renewal_lapsed(badge, now):
+        return STAGES[OUT_OF_DATE]
+    if badge.expires_at and badge.expires_at <= now:
         return STAGES[EXPIRED]
     return stage
+
+
+def renewal_lapsed(badge, now: datetime) -> bool:
+    """Whether the badge's renewal deadline has passed (certificates.issuing.renewal)."""
+    return badge.renew_by is not None and badge.renew_by <= now
 
 
 def can(action: str, badge) -> bool:

@@ -193,6 +193,11 @@ def extend_deadline(badge: Badge, *, until: datetime, reason: str, by=None) -> B
         if restored:
             set_bits(locked, **lifecycle.bits_changed(lifecycle.OUT_OF_DATE, lifecycle.VALID))
             transaction.on_commit(lambda: _after_status_change(locked.pk))
+        else:
+            # The badge's page shows the deadline: cached copies must not keep the old one.
+            from certificates.public import status_version
+
+            status_version.note_change()
         _log_change(
             locked,
             "extend_renewal",

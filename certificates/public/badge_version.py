@@ -103,14 +103,18 @@ def version_facts(badge: Badge | PublicBadge, *, now: datetime | None = None) ->
     renew_by = badge.renew_by if state in Badge.ACTIVE_STATES else None
     issued = state == Badge.State.ISSUED
     now = now or timezone.now()
+    # Out of date from the deadline on, whether or not the job has marked it yet
+    # (certificates.lifecycle.stage_of).
+    lapsed = renew_by is not None and (
+        state == Badge.State.OUT_OF_DATE or (issued and renew_by <= now)
+    )
     return VersionFacts(
         certified=certified,
         current=current,
         is_current=is_current,
         renew_by=renew_by,
-        out_of_date_since=badge.out_of_date_at if state == Badge.State.OUT_OF_DATE else None,
+        out_of_date_since=renew_by if lapsed else None,
         renewal_running=issued and renew_by is not None and renew_by > now,
-        renewal_lapsed=renew_by is not None
-        and (state == Badge.State.OUT_OF_DATE or (issued and renew_by <= now)),
+        renewal_lapsed=lapsed,
         no_renewal_asked=issued and renew_by is None and is_current is False,
     )

@@ -592,8 +592,11 @@ def decide(badge: Badge | PublicBadge | None, checks: Iterable[Check], *, now: d
             checks,
             badge=badge,
         )
-    # Being prepared, revoked, superseded or suspended: the record decides, whatever the
-    # checks say.
+    # A deadline passed before the job marked the badge: out of date already.
+    if stage.code == lifecycle.VALID and lifecycle.renewal_lapsed(badge, now):
+        stage = lifecycle.STAGES[lifecycle.OUT_OF_DATE]
+    # Being prepared, revoked, superseded, suspended or out of date: the record decides,
+    # whatever the checks say.
     if stage.code != lifecycle.VALID:
         return _stage_verdict(stage, badge, checks, badge)
     failed = [c for c in checks if c.name in _INTEGRITY_CHECKS and c.passed is False]

@@ -66,6 +66,7 @@ ROWS = {
     "out of date": lambda: row(
         State.OUT_OF_DATE,
         out_of_date_at=LATER,
+        renew_by=LATER,
         snapshot={"issuer_name": "Credence", "version_number": "2025.1"},
     ),
 }
