@@ -17,7 +17,12 @@ SUBJECTS = {
     "issued": _("Your badge is ready: %(title)s"),
     "revoked": _("Your badge has been revoked: %(title)s"),
     "expiring": _("Your badge expires soon: %(title)s"),
+    "renewal_notice": _("The course has a new version: renew your badge %(title)s"),
+    "renewal_reminder": _("Renew your badge soon: %(title)s"),
+    "out_of_date": _("Your badge is out of date: %(title)s"),
 }
+# The e-mails of a renewal (certificates.issuing.renewal), which say what it asks.
+RENEWAL_KINDS = frozenset({"renewal_notice", "renewal_reminder", "out_of_date"})
 
 
 def send_badge_email(badge: Badge, kind: str) -> bool:
@@ -31,6 +36,12 @@ def send_badge_email(badge: Badge, kind: str) -> bool:
     title = " ".join(str(badge.snapshot.get("badge_title", "")).split())[:150]
     # In the fellow's language, not whatever the worker's thread has active.
     with translation.override(recipient.preferred_language):
+        if kind in RENEWAL_KINDS:
+            from certificates.holdings import renewal_for_email
+
+            # The versions and their summaries, the changed modules titled and linked in
+            # the fellow's language, the deadline, where to renew.
+            context["renewal"] = renewal_for_email(badge)
         subject = SUBJECTS[kind] % {"title": title}
         body = render_to_string(f"certificates/email/badge_{kind}.txt", context)
     try:
