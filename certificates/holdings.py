@@ -183,6 +183,8 @@ def renewal_for_email(badge: Badge) -> Renewal | None:
     from lms.site_url import absolute_url
 
     course = badge.course
+    if course is None:  # deleted since: nothing left to retake
+        return None
     ask = renewal_ask(course, _certified_sequence(badge))
     inputs = translations.localise_inputs(gating.load_gate_inputs(badge.recipient, course))
 

@@ -37,11 +37,7 @@ def send_badge_email(badge: Badge, kind: str) -> bool:
     # In the fellow's language, not whatever the worker's thread has active.
     with translation.override(recipient.preferred_language):
         if kind in RENEWAL_KINDS:
-            from certificates.holdings import renewal_for_email
-
-            # The versions and their summaries, the changed modules titled and linked in
-            # the fellow's language, the deadline, where to renew.
-            context["renewal"] = renewal_for_email(badge)
+            context["renewal"] = _renewal_facts(badge, kind)
         subject = SUBJECTS[kind] % {"title": title}
         body = render_to_string(f"certificates/email/badge_{kind}.txt", context)
     try:
@@ -50,3 +46,17 @@ def send_badge_email(badge: Badge, kind: str) -> bool:
         logger.exception("could not e-mail badge %s (%s)", badge.public_id, kind)
         return False
     return True
+
+
+def _renewal_facts(badge: Badge, kind: str):
+    """What the renewal asks (certificates.holdings.Renewal): the versions and their
+    summaries, the changed modules titled and linked in the active language, the deadline,
+    where to renew. None when it cannot be worked out: the send is already claimed, so
+    the e-mail still goes, saying what the badge's own record says, rather than never."""
+    from certificates.holdings import renewal_for_email
+
+    try:
+        return renewal_for_email(badge)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.exception("could not work out the renewal of badge %s (%s)", badge.public_id, kind)
+        return None

@@ -318,10 +318,15 @@ class ModulePage(Page):
         context["decision"] = decision
         context["gate"] = inputs
         if getattr(request.user, "is_authenticated", False) and self.pk:
+            from certificates.holdings import renewals_for
+
             source = translations.source_page(self)
             context["quiz"] = services.quiz_state(
                 request.user, self, edition=gating.edition_of(inputs, source.pk)
             )
+            # A renewing fellow is told why this quiz is open again (no query for others).
+            renewal = renewals_for(request.user, {inputs.course.id: inputs}).get(inputs.course.id)
+            context["changed_in"] = renewal.version_of(source.pk) if renewal else ""
         return context
 
     class Meta:

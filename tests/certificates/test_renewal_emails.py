@@ -146,3 +146,20 @@ def test_the_e_mail_links_a_fellow_who_left_the_course_to_its_page(due, fellow):
     renewal.send_renewal_emails()
     (sent,) = mail.outbox
     assert f"Start here:\n{settings.SITE_URL}{badge.course.url}" in sent.body
+
+
+def test_a_renewal_that_cannot_be_worked_out_still_sends_a_plain_notice(due, monkeypatch):
+    """The send is claimed before the e-mail is written: if working out what the renewal
+    asks fails, the fellow still hears that the course changed, with their badge's link."""
+    from certificates import holdings
+
+    badge, _modules = due
+
+    def broken(badge):
+        raise RuntimeError("the course tree could not be read")
+
+    monkeypatch.setattr(holdings, "renewal_for_email", broken)
+    assert renewal.send_renewal_emails()["renewal_notice"] == 1
+    (sent,) = mail.outbox
+    assert "has a new version" in sent.body
+    assert badge.snapshot["verify_url"] in sent.body

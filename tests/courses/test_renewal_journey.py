@@ -105,6 +105,11 @@ def test_the_course_page_marks_the_changed_module_and_keeps_the_others_passed(
     assert rows[second.title].startswith("Open")
     assert "Changed in 2027.1 — retake" in rows[second.title]
     assert "Changed in" not in rows[first.title] + rows[third.title]
+    # The changed module's page says why its quiz is open again; the others do not.
+    module_page = words(fellow_client.get(second.url).content.decode())
+    assert "This module changed in version 2027.1: pass its quiz again" in module_page
+    assert "Start the quiz" in module_page
+    assert "changed in version" not in words(fellow_client.get(first.url).content.decode())
 
 
 def test_renewing_takes_only_the_changed_quiz_and_issues_one_badge_for_the_new_version(
