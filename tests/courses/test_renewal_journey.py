@@ -304,3 +304,49 @@ def test_a_fellow_with_nothing_to_renew_pays_no_query_for_it(
     services.check_enrol(taking, course)
     client.force_login(taking)
     assert _dashboard_queries(client)[1] == 0
+
+
+# --- Found in the core (certificates.issuing.issuance), reported to the lead -------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issuance.request_badge_for_completion: a revoked fellow's renewal completion "
+    "finds no active badge and issue_badge gives them a new one",
+)
+def test_passing_a_changed_module_does_not_undo_a_revocation(
+    site_root, fellow, fellow_client, django_capture_on_commit_callbacks
+):
+    from certificates.issuing import issuance
+
+    course, modules, badge = certified_course(site_root, fellow, django_capture_on_commit_callbacks)
+    issuance.revoke_badge(badge, reason="Shared the quiz answers.")
+    publish_renewal(course, [modules[1]])
+    # The gate opens the changed module to them like to anyone who completed the course.
+    pass_quiz_through_pages(fellow_client, modules[1], django_capture_on_commit_callbacks)
+    # Revocation is final (issuance.revoke_badge): a new badge is the course team's call.
+    assert list(Badge.objects.filter(recipient=fellow).values_list("state", flat=True)) == [
+        Badge.State.REVOKED
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issuance.renew_badge leaves a suspended badge as it is; once reinstated it "
+    "still has its deadline, and its holder has no quiz left to retake",
+)
+def test_a_fellow_who_renewed_while_suspended_is_not_marked_out_of_date(
+    site_root, fellow, fellow_client, django_capture_on_commit_callbacks
+):
+    from certificates.issuing import issuance
+
+    course, modules, badge = certified_course(site_root, fellow, django_capture_on_commit_callbacks)
+    issuance.suspend_badge(badge)
+    publish_renewal(course, [modules[1]])
+    pass_quiz_through_pages(fellow_client, modules[1], django_capture_on_commit_callbacks)
+    issuance.reinstate_badge(badge)
+    badge.refresh_from_db()
+    with time_machine.travel(badge.renew_by + timedelta(hours=1), tick=False):
+        renewal.mark_out_of_date()
+    current = Badge.objects.get(recipient=fellow, state__in=Badge.ACTIVE_STATES)
+    assert current.state != Badge.State.OUT_OF_DATE
