@@ -350,3 +350,28 @@ def test_a_fellow_who_renewed_while_suspended_is_not_marked_out_of_date(
         renewal.mark_out_of_date()
     current = Badge.objects.get(recipient=fellow, state__in=Badge.ACTIVE_STATES)
     assert current.state != Badge.State.OUT_OF_DATE
+
+
+def test_a_chinese_reader_sees_the_changed_module_in_chinese_on_the_page_and_by_e_mail(
+    renewing, fellow, client
+):
+    from django.conf import settings
+    from django.core import mail
+
+    from tests.courses.test_localisation import ZH, translate
+
+    course, (_first, second, _third), _badge, _version = renewing
+    translate(course.get_parent(), title="課程")
+    translate(course, title="標註")
+    zh_second = translate(second, title="第二單元")
+    client.force_login(fellow)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = ZH
+    card = renewal_card(client.get(DASHBOARD).content.decode())
+    assert f'<a href="{zh_second.url}">第二單元</a>' in card
+    assert "標註" in card
+    fellow.language = ZH
+    fellow.save(update_fields=["language"])
+    mail.outbox.clear()
+    renewal.send_renewal_emails()
+    (sent,) = mail.outbox
+    assert f"- 第二單元\n  {settings.SITE_URL}{zh_second.url}" in sent.body
