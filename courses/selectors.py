@@ -2,8 +2,9 @@
 
 What a graded attempt asked, was answered and, if the quiz's policy allows, expected
 (`review_attempt`, with the lesson's headings from `lesson_sections` naming what to
-review), the dashboard's courses with their progress, and the module a fellow may open
-next. Access decisions
+review), the dashboard's courses with their progress (and the renewal a newer version of
+one asks: certificates.holdings), the module a fellow may open next, and whether a quiz's
+pass finished the course. Access decisions
 come from `courses.gating`. The state of a module's quiz is `courses.services.quiz_state`,
 not a read here, because looking at a quiz closes an attempt that ran out of time.
 """

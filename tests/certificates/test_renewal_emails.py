@@ -163,3 +163,16 @@ def test_a_renewal_that_cannot_be_worked_out_still_sends_a_plain_notice(due, mon
     (sent,) = mail.outbox
     assert "has a new version" in sent.body
     assert badge.snapshot["verify_url"] in sent.body
+
+
+def test_a_reminder_the_course_team_sends_after_the_deadline_says_out_of_date(due):
+    badge, (_first, second, _third) = due
+    with time_machine.travel(badge.renew_by + timedelta(days=3), tick=False):
+        renewal.mark_out_of_date()
+        badge.refresh_from_db()
+        assert renewal.remind(badge) is True
+    (sent,) = mail.outbox
+    day = when(badge.renew_by, "DATE_FORMAT")
+    assert f"is out of date since {day}. Renew it to bring it up to date." in sent.body
+    assert "renew it by" not in sent.body
+    assert f"Carry on here:\n{absolute(second)}" in sent.body
