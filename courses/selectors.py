@@ -2,8 +2,9 @@
 
 What a graded attempt asked, was answered and, if the quiz's policy allows, expected
 (`review_attempt`, with the lesson's headings from `lesson_sections` naming what to
-review), the dashboard's courses with their progress, and the module a fellow may open
-next. Access decisions
+review), the dashboard's courses with their progress (and the renewal a newer version of
+one asks: certificates.holdings), the module a fellow may open next, and whether a quiz's
+pass finished the course. Access decisions
 come from `courses.gating`. The state of a module's quiz is `courses.services.quiz_state`,
 not a read here, because looking at a quiz closes an attempt that ran out of time.
 """
@@ -11,7 +12,7 @@ not a read here, because looking at a quiz closes an attempt that ran out of tim
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -19,6 +20,9 @@ from django.utils.translation import pgettext
 
 from courses import gating, translations
 from courses.models import CourseCompletion, CoursePage, QuizAttempt
+
+if TYPE_CHECKING:
+    from certificates.holdings import CompletedBadge, Renewal
 
 # --- A graded attempt --------------------------------------------------------------------
 
@@ -98,6 +102,8 @@ class DashboardRow:
     progress: gating.CourseProgress
     completed: bool
     completion: CourseCompletion | None
+    # What a newer version of the course asks of the fellow's badge (certificates.holdings).
+    renewal: Renewal | None = None
 
 
 def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
@@ -105,7 +111,10 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
     language where the course is translated. A number of queries that does not depend on
     the number of courses and modules: two when serving a request whose fellow and courses
     are cached (courses.progress_cache), one more when the fellow completed a course, two
-    more in another language than the default."""
+    more in another language than the default, two more when a newer version of a course
+    the fellow completed re-opened one of its modules (their badge may be due for renewal:
+    certificates.holdings)."""
+    from certificates.holdings import renewals_for
     from courses import progress_cache
 
     progress = progress_cache.fellow_progress(user, request=request)
@@ -131,12 +140,14 @@ def dashboard_rows(user, *, request=None) -> list[DashboardRow]:
     # in another language than the default, none in it).
     inputs = translations.localise_inputs_many(inputs, request=request)
     versions = translations.reading_versions(courses)
+    renewals = renewals_for(user, inputs)
     return [
         DashboardRow(
             course=versions[course.pk],
             progress=gating.course_progress(inputs[course.pk]),
             completed=course.pk in completions,
             completion=completions.get(course.pk),
+            renewal=renewals.get(course.pk),
         )
         for course in courses
     ]
@@ -154,6 +165,27 @@ def next_module_after(user, module, *, request=None) -> gating.PageRef | None:
     for candidate in inputs.modules[index + 1 :]:
         return candidate if gating.module_access(inputs, candidate.id) else None
     return None
+
+
+@dataclass(frozen=True)
+class FinishedCourse:
+    """A course whose every quiz the fellow has passed in its current edition: they have
+    just completed it, or renewed it."""
+
+    title: str
+    # The badge it left them with, and whether it renewed an earlier version's
+    # (certificates.holdings); None when they hold none (no badge design yet, revoked).
+    badge: CompletedBadge | None
+
+
+def finished_course(user, inputs: gating.GateInputs) -> FinishedCourse | None:
+    """The course of the gate `inputs` if the fellow has passed every quiz of it, for a
+    quiz's result page. One query for a finished course, none before."""
+    from certificates.holdings import badge_after_completion
+
+    if not gating.is_course_complete(inputs.modules, inputs.passed_module_ids):
+        return None
+    return FinishedCourse(inputs.course.title, badge_after_completion(user, inputs.course.id))
 
 
 def lesson_sections(module) -> dict[str, str]:

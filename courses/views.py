@@ -82,7 +82,13 @@ def unenrol(request: HttpRequest, course_id: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(request.user, request=request)
     stuck = services.stuck_module_ids(request.user, [row.progress for row in rows])
-    return render(request, "courses/dashboard.html", {"rows": rows, "stuck_module_ids": stuck})
+    context = {
+        "rows": rows,
+        "stuck_module_ids": stuck,
+        # Asked first: a badge that falls out of date unless the fellow acts.
+        "renewals": [row.renewal for row in rows if row.renewal],
+    }
+    return render(request, "courses/dashboard.html", context)
 
 
 # --- Quiz ---------------------------------------------------------------------------------
@@ -208,6 +214,8 @@ def attempt_result(request: HttpRequest, public_id) -> HttpResponse:
             ],
             "state": state,
             "next_module": _next_module(request, module, attempt.language),
+            # Every quiz passed: the result says the course (or its renewal) is complete.
+            "finished": selectors.finished_course(request.user, inputs) if attempt.passed else None,
         },
     )
 

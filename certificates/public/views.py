@@ -39,7 +39,6 @@ from certificates.public.sharing import linkedin_add_to_profile_url
 from certificates.public.verification import (
     PublicBadge,
     Verdict,
-    badge_status,
     find_badge,
     find_public_badge,
     verify_badge,
@@ -615,17 +614,10 @@ def _check_uploaded_file(request: HttpRequest, context: dict) -> int:
 @login_required
 @require_GET
 def my_badges(request: HttpRequest) -> HttpResponse:
-    badges = list(
-        Badge.objects.filter(recipient=request.user).exclude(state=Badge.State.SUPERSEDED)
-    )
-    rows = [
-        {
-            "badge": badge,
-            "status": badge_status(badge),
-            "linkedin_url": linkedin_add_to_profile_url(badge.snapshot),
-        }
-        for badge in badges
-    ]
+    from certificates.holdings import badge_history
+
+    # Every badge they have held, replaced ones too: each names the version it certifies.
+    rows = badge_history(request.user)
     # A completed course without a badge is the course team's to fix, not the fellow's:
     # never tell them to finish a course they finished.
     awaited = awaited_badges_of(request.user)

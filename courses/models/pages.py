@@ -133,15 +133,24 @@ class CoursePage(Page):
         from courses import gating
 
         context = super().get_context(request, *args, **kwargs)
+        from certificates.holdings import renewals_for
         from courses import services, translations
 
         decision, inputs = gating.decide_course(request.user, self, request=request)
         context["untranslated_from"] = translations.untranslated_from(self)
         progress = gating.course_progress(inputs)
+        # A badge a newer version asks its holder to renew (no query for anyone else).
+        renewal = renewals_for(request.user, {inputs.course.id: inputs}).get(inputs.course.id)
         context.update(
             course_decision=decision,
             gate=inputs,
             progress=progress,
+            renewal=renewal,
+            # Each module's row, with the version that changed it when renewing.
+            module_rows=[
+                (row, renewal.version_of(row.module.id) if renewal else "")
+                for row in progress.modules
+            ],
             # The next step may be a quiz the fellow can no longer attempt: the page says
             # so (and the course team is told) instead of offering "Continue".
             stuck_module_ids=services.stuck_module_ids(request.user, [progress])
@@ -309,10 +318,15 @@ class ModulePage(Page):
         context["decision"] = decision
         context["gate"] = inputs
         if getattr(request.user, "is_authenticated", False) and self.pk:
+            from certificates.holdings import renewals_for
+
             source = translations.source_page(self)
             context["quiz"] = services.quiz_state(
                 request.user, self, edition=gating.edition_of(inputs, source.pk)
             )
+            # A renewing fellow is told why this quiz is open again (no query for others).
+            renewal = renewals_for(request.user, {inputs.course.id: inputs}).get(inputs.course.id)
+            context["changed_in"] = renewal.version_of(source.pk) if renewal else ""
         return context
 
     class Meta:
