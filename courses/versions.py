@@ -73,6 +73,29 @@ def current_version(course) -> CourseVersion | None:
     return CourseVersion.objects.filter(course=course).order_by("-sequence").first()
 
 
+def course_edition(course) -> int:
+    """The course's current edition: the sequence of its latest version with a renewal
+    window (0 without one). One query."""
+    return (
+        CourseVersion.objects.filter(course=course, renewal_days__isnull=False)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+        or 0
+    )
+
+
+def version_in_force(course, moment: datetime) -> CourseVersion | None:
+    """The version a completion made at `moment` certifies: the latest published by then
+    (the first, for a completion recorded before any), or None without versions."""
+    found = (
+        CourseVersion.objects.filter(course=course, published_at__lte=moment)
+        .order_by("-sequence")
+        .first()
+    )
+    return found or CourseVersion.objects.filter(course=course).order_by("sequence").first()
+
+
 def versions_of(course) -> list[CourseVersion]:
     """Every version of the course, the latest first, with their changed modules."""
     return list(

@@ -25,6 +25,10 @@ from certificates.models import Badge, BadgeDesign
 logger = logging.getLogger("credence.badges")
 
 
+# `version=` default: the course's current version, looked up when the badge is made.
+_CURRENT = object()
+
+
 class IssuanceError(Exception):
     """A badge cannot be issued, revoked or changed as asked; the message says why."""
 
@@ -80,9 +84,6 @@ def build_snapshot(
     }
 
 
-_CURRENT = object()
-
-
 def _create_pending_badge(
     *,
     recipient,
@@ -99,6 +100,12 @@ def _create_pending_badge(
     now = timezone.now()
     if version is _CURRENT:
         version = current_version(design.course)
+    elif renew_by is None and version is not None:
+        # A badge for a version older than a later renewal version's (a completion made
+        # before the change, issued only now) is due like the badges issued before it.
+        from certificates.issuing.renewal import deadline_for
+
+        renew_by = deadline_for(version)
     expires_at = now + timedelta(days=design.validity_days) if design.validity_days else None
     badge = Badge(
         recipient=recipient,
@@ -134,6 +141,7 @@ def issue_badge(
     score_percent: int | None,
     awarded_by=None,
     language: str | None = None,
+    version=_CURRENT,
 ) -> Badge | None:
     """Create the fellow's pending badge for `course` and queue its rendering on commit.
 
@@ -163,6 +171,7 @@ def issue_badge(
                 score_percent=score_percent,
                 language=wording_language(language, design.course),
                 awarded_by=awarded_by,
+                version=version,
             )
     except IntegrityError:
         # Lost a race with a concurrent issue: the winner's badge is the one.
@@ -200,11 +209,33 @@ def request_badge_for_completion(completion, *, language: str | None = None) -> 
         )
         if held is not None and _certifies_before(held, completion.edition):
             return renew_badge(held, completion, language=language)
+        if (
+            held is None
+            and Badge.objects.filter(
+                recipient=completion.user, course=completion.course, state=Badge.State.REVOKED
+            ).exists()
+        ):
+            # A revocation is final: passing a changed module must not undo it.
+            logger.info(
+                "course %s: no badge for a renewal by fellow %s, whose badge was revoked",
+                completion.course_id,
+                completion.user_id,
+            )
+            return None
+    from courses.versions import course_edition, version_in_force
+
+    # A completion of the course's current edition certifies its current version (later
+    # versions without a renewal window ask nothing more); one of an earlier edition, issued
+    # only now (a design added later), certifies the version it was made under, and is due.
+    version = _CURRENT
+    if completion.edition < course_edition(completion.course):
+        version = version_in_force(completion.course, completion.completed_at)
     return issue_badge(
         recipient=completion.user,
         course=completion.course,
         score_percent=_average_score(completion),
         language=language,
+        version=version,
     )
 
 
@@ -497,7 +528,30 @@ def reinstate_badge(badge: Badge, *, by=None) -> Badge:
         _set_status_bits(locked, **lifecycle.bits_changed(lifecycle.SUSPENDED, lifecycle.VALID))
         _log_change(locked, "reinstate", by)
         transaction.on_commit(lambda: _after_status_change(locked.pk))
+        # A fellow who renewed while suspended (renew_badge left it to staff) gets the
+        # renewal's badge now.
+        renewed = _renewal_completion_for(locked)
+        if renewed is not None:
+            renew_badge(locked, renewed, language=renewed.language or None)
     return locked
+
+
+def _renewal_completion_for(badge: Badge):
+    """The holder's completion of a course edition later than the version `badge`
+    certifies, if they made one (the latest); None otherwise."""
+    from courses.models import CourseCompletion
+
+    if badge.recipient_id is None or badge.course_id is None:
+        return None
+    sequence = badge.course_version.sequence if badge.course_version_id else 0
+    return (
+        CourseCompletion.objects.filter(
+            user_id=badge.recipient_id, course_id=badge.course_id, edition__gt=sequence
+        )
+        .select_related("user")
+        .order_by("-edition")
+        .first()
+    )
 
 
 def reissue_badge(badge: Badge, *, by=None) -> Badge:

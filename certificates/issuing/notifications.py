@@ -34,13 +34,15 @@ def send_badge_email(badge: Badge, kind: str) -> bool:
     context = {"badge": badge, "snapshot": badge.snapshot, "kind": kind}
     # Subjects are single-line: a title cannot inject headers.
     title = " ".join(str(badge.snapshot.get("badge_title", "")).split())[:150]
-    # In the fellow's language, not whatever the worker's thread has active.
-    with translation.override(recipient.preferred_language):
-        if kind in RENEWAL_KINDS:
-            context["renewal"] = _renewal_facts(badge, kind)
-        subject = SUBJECTS[kind] % {"title": title}
-        body = render_to_string(f"certificates/email/badge_{kind}.txt", context)
     try:
+        # In the fellow's language, not whatever the worker's thread has active.
+        with translation.override(recipient.preferred_language):
+            if kind in RENEWAL_KINDS:
+                context["renewal"] = _renewal_facts(badge, kind)
+            subject = SUBJECTS[kind] % {"title": title}
+            body = render_to_string(f"certificates/email/badge_{kind}.txt", context)
+        # Writing the e-mail is inside the guard too: a batch of sends (the renewal job's)
+        # goes on to the next fellow, and the failure is in the log with its badge.
         send_mail(subject, body, None, [recipient.email])
     except Exception:  # noqa: BLE001 - an SMTP failure must not undo an issued badge
         logger.exception("could not e-mail badge %s (%s)", badge.public_id, kind)

@@ -57,6 +57,23 @@ def record_baseline(course, baseline) -> int:
     )
 
 
+def deadline_for(version) -> datetime | None:
+    """The renewal deadline of a badge certifying `version`: the earliest among the later
+    versions of its course that ask for renewal (as `open_renewals` keeps the earlier
+    one); None when none does."""
+    from courses.models import CourseVersion
+
+    deadlines = [
+        later.published_at + timedelta(days=later.renewal_days)
+        for later in CourseVersion.objects.filter(
+            course_id=version.course_id,
+            sequence__gt=version.sequence,
+            renewal_days__isnull=False,
+        )
+    ]
+    return min(deadlines, default=None)
+
+
 def version_published(version) -> int:
     """What a new version of a course changes for its badges, in the version's transaction:
     every badge page of the course names the current version, so cached pages go stale;

@@ -2,14 +2,11 @@
 fellow's deadline, reminding one fellow or everyone due, each in the badge's history;
 who may; and that a double click sends one e-mail."""
 
-import copy
 from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -26,32 +23,6 @@ from tests.support.staff import make_badge, make_editor
 pytestmark = pytest.mark.django_db
 
 State = Badge.State
-REMINDER_TEMPLATE = "certificates/email/badge_renewal_reminder.txt"
-
-
-@pytest.fixture
-def reminder_email(settings, monkeypatch):
-    """The reminder's subject and body, standing in only where they do not exist yet
-    (the renewal e-mails are written separately): these tests count e-mails and history
-    entries, not their wording."""
-    from certificates.issuing import notifications
-
-    if "renewal_reminder" not in notifications.SUBJECTS:
-        monkeypatch.setitem(notifications.SUBJECTS, "renewal_reminder", "Renew: %(title)s")
-    try:
-        get_template(REMINDER_TEMPLATE)
-    except TemplateDoesNotExist:
-        engine = copy.deepcopy(settings.TEMPLATES[0])
-        engine["APP_DIRS"] = False
-        engine["OPTIONS"]["loaders"] = [
-            (
-                "django.template.loaders.locmem.Loader",
-                {REMINDER_TEMPLATE: "Renew by {{ badge.renew_by }}."},
-            ),
-            "django.template.loaders.filesystem.Loader",
-            "django.template.loaders.app_directories.Loader",
-        ]
-        settings.TEMPLATES = [engine]
 
 
 @pytest.fixture
@@ -196,7 +167,7 @@ def test_a_badge_with_no_deadline_cannot_be_extended(staff, course):
 
 
 def test_a_reminder_sends_one_email_and_is_logged_and_a_double_click_sends_none(
-    staff, staff_user, due, reminder_email
+    staff, staff_user, due
 ):
     badge = due[0]
     mail.outbox.clear()
@@ -220,9 +191,7 @@ def test_a_reminder_is_a_post(staff, due):
     assert not history(due[0], "renewal_reminder").exists()
 
 
-def test_reminding_everyone_due_sends_one_email_each_and_logs_each(
-    staff, due, course, reminder_email
-):
+def test_reminding_everyone_due_sends_one_email_each_and_logs_each(staff, due, course):
     make_badge(design=course.badge_design, state=State.REVOKED)  # not due: not reminded
     confirm = staff.get(url("renewal_remind_all", course.pk))
     assert confirm.status_code == 200
@@ -241,9 +210,7 @@ def test_reminding_everyone_due_sends_one_email_each_and_logs_each(
     assert "3 reminded less than an hour ago" in " ".join(messages_of(again))
 
 
-def test_many_reminders_go_to_a_task_which_sends_each_once(
-    staff, due, course, reminder_email, monkeypatch
-):
+def test_many_reminders_go_to_a_task_which_sends_each_once(staff, due, course, monkeypatch):
     monkeypatch.setattr(renewals, "REMIND_IN_REQUEST_MAX", 2)
     mail.outbox.clear()
     response = staff.post(url("renewal_remind_all", course.pk))  # eager Celery in tests
@@ -255,7 +222,7 @@ def test_many_reminders_go_to_a_task_which_sends_each_once(
     assert len(mail.outbox) == 3
 
 
-def test_an_automatic_reminder_counts_as_recent(staff, due, reminder_email):
+def test_an_automatic_reminder_counts_as_recent(staff, due):
     Badge.objects.filter(pk=due[0].pk).update(renewal_reminder_sent_at=timezone.now())
     mail.outbox.clear()
     staff.post(url("renewal_remind", due[0].pk))
@@ -270,7 +237,7 @@ def test_an_automatic_reminder_counts_as_recent(staff, due, reminder_email):
     [(), ("certificates.view_badge", "certificates.suspend_badge", "accounts.view_fellow_email")],
 )
 def test_without_manage_renewals_every_action_is_403_and_nothing_happens(
-    due, course, password, permissions, reminder_email
+    due, course, password, permissions
 ):
     client = verified_client_for(make_editor("someone@example.org", password, *permissions))
     badge = due[0]
@@ -288,7 +255,7 @@ def test_without_manage_renewals_every_action_is_403_and_nothing_happens(
     assert not ModelLogEntry.objects.filter(action__startswith="credence.badge.").exists()
 
 
-def test_a_badge_officer_may_manage_renewals(due, password, reminder_email):
+def test_a_badge_officer_may_manage_renewals(due, password):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -314,13 +281,7 @@ def test_unknown_badge_or_course_is_404(staff):
     assert staff.get(url("renewal_remind_all", 999999)).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="certificates.issuing.notifications has no renewal_reminder subject (nor "
-    "template) yet: renewal.remind raises KeyError. The renewal e-mails are another change; "
-    "once they land this passes, and the reminder_email stand-in can go.",
-)
-def test_a_reminder_is_sent_without_stand_ins(due):
+def test_a_reminder_is_sent_with_the_renewal_e_mail(due):
     mail.outbox.clear()
     assert renewal.remind(due[0]) is True
     assert len(mail.outbox) == 1

@@ -309,11 +309,6 @@ def test_a_fellow_with_nothing_to_renew_pays_no_query_for_it(
 # --- Found in the core (certificates.issuing.issuance), reported to the lead -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issuance.request_badge_for_completion: a revoked fellow's renewal completion "
-    "finds no active badge and issue_badge gives them a new one",
-)
 def test_passing_a_changed_module_does_not_undo_a_revocation(
     site_root, fellow, fellow_client, django_capture_on_commit_callbacks
 ):
@@ -330,11 +325,6 @@ def test_passing_a_changed_module_does_not_undo_a_revocation(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issuance.renew_badge leaves a suspended badge as it is; once reinstated it "
-    "still has its deadline, and its holder has no quiz left to retake",
-)
 def test_a_fellow_who_renewed_while_suspended_is_not_marked_out_of_date(
     site_root, fellow, fellow_client, django_capture_on_commit_callbacks
 ):
