@@ -27,6 +27,7 @@ from wagtail.models import Locale, Page, Site
 from certificates.models import BadgeDesign
 from courses import translations
 from courses.demo import COURSES, INDEX_INTRO, zh_hant
+from courses.demo import versions as demo_versions
 from courses.demo.raw import BadgeSpec, CourseSpec, ModuleSpec
 from courses.models import CourseIndexPage, CoursePage, ModulePage
 from lms.accounts.second_factor import backup_code_digest
@@ -36,6 +37,9 @@ ADMIN_NAME = "Demo Admin"
 FELLOW_EMAIL = "fellow@example.org"
 # Kikuyu orthography: non-ASCII on certificates, but logging in only needs the e-mail.
 FELLOW_NAME = "Wanjiru Ngũgĩ"
+# A fellow certified on Foundations' first version, asked to renew since its second.
+RENEWING_FELLOW_EMAIL = "renewing@example.org"
+RENEWING_FELLOW_NAME = "Tomás Ibarra"
 TOTP_DEVICE_NAME = "Demo authenticator"
 BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODE_COUNT = 5
@@ -65,6 +69,7 @@ class AccountResult:
     password: str | None = None  # set only when a password was generated this run
     totp_uri: str | None = None  # set only when a TOTP device was made this run
     backup_codes: list[str] = field(default_factory=list)
+    note: str = ""  # what the account is there to show, when not plain
 
 
 @dataclass
@@ -73,19 +78,26 @@ class DemoReport:
     pages: PageChanges
     designs: PageChanges
     accounts: list[AccountResult]
+    versions: PageChanges = field(default_factory=PageChanges)
 
 
 def load_demo(*, reset_passwords: bool = False) -> DemoReport:
     """Create or update the catalogue, both courses, their modules and the demo accounts,
     and the Traditional Chinese tree: Foundations and its first module translated, every
-    other page an alias of the English one (``courses.demo.zh_hant``).
+    other page an alias of the English one (``courses.demo.zh_hant``). Then record each
+    course's guideline versions (``courses.demo.versions``): Foundations' second one
+    changed a module, and the renewing fellow, certified on the first, is asked to renew.
 
     Idempotent: a second run changes nothing and publishes no revision, unless the
     curriculum data changed (then only the changed pages get a new published revision)
     or ``reset_passwords`` is set (new passwords and new second-factor devices).
+
+    The renewing fellow's badge is rendered, and the e-mails about it sent, when the
+    transaction commits (in-process under ``make run``, by a worker otherwise).
     """
+    user_model = get_user_model()
     with transaction.atomic():
-        pages, designs = PageChanges(), PageChanges()
+        pages, designs, versions = PageChanges(), PageChanges(), PageChanges()
         index = _ensure_catalogue(pages)
         courses = []
         for spec in COURSES:
@@ -96,8 +108,33 @@ def load_demo(*, reset_passwords: bool = False) -> DemoReport:
         accounts = [
             _ensure_account(ADMIN_EMAIL, ADMIN_NAME, superuser=True, reset=reset_passwords),
             _ensure_account(FELLOW_EMAIL, FELLOW_NAME, superuser=False, reset=reset_passwords),
+            _ensure_account(
+                RENEWING_FELLOW_EMAIL, RENEWING_FELLOW_NAME, superuser=False, reset=reset_passwords
+            ),
         ]
-    return DemoReport(site_url=settings.SITE_URL, pages=pages, designs=designs, accounts=accounts)
+        admin = user_model.objects.get(email__iexact=ADMIN_EMAIL)
+        renewing_user = user_model.objects.get(email__iexact=RENEWING_FELLOW_EMAIL)
+        for course, spec in zip(courses, COURSES, strict=True):
+            demo_versions.ensure_versions(
+                course,
+                spec,
+                versions,
+                load_current=lambda module, course=course: _ensure_module(course, module, pages),
+                by=admin,
+                certified=renewing_user,
+            )
+        accounts[-1].note = "; ".join(
+            note
+            for course in courses
+            if (note := demo_versions.renewal_note(renewing_user, course))
+        )
+    return DemoReport(
+        site_url=settings.SITE_URL,
+        pages=pages,
+        designs=designs,
+        accounts=accounts,
+        versions=versions,
+    )
 
 
 # --- Pages -----------------------------------------------------------------------
@@ -245,13 +282,21 @@ def _ensure_course(index: CourseIndexPage, spec: CourseSpec, pages: PageChanges)
         },
         pages,
     )
+    changed_later = demo_versions.modules_changed_later(course, spec)
     for module in spec.modules:
-        _ensure_module(course, module, pages)
+        _ensure_module(course, module, pages, first=module.slug in changed_later)
     _keep_module_order(course, [module.slug for module in spec.modules])
     return course
 
 
-def _ensure_module(course: CoursePage, spec: ModuleSpec, pages: PageChanges) -> ModulePage:
+def _ensure_module(
+    course: CoursePage, spec: ModuleSpec, pages: PageChanges, *, first: bool = False
+) -> ModulePage:
+    """The module with its current content, or with ``first``, as the course's first
+    version had it (a later version, not yet recorded, changes it)."""
+    body, questions = spec.body, spec.questions
+    if first and spec.first_body is not None:
+        body, questions = spec.first_body, spec.first_questions or spec.questions
     return _upsert_page(
         course,
         ModulePage,
@@ -261,8 +306,8 @@ def _ensure_module(course: CoursePage, spec: ModuleSpec, pages: PageChanges) -> 
             "summary": spec.summary,
             "estimated_minutes": spec.estimated_minutes,
             "search_description": spec.summary,
-            "body": spec.body,
-            "quiz_questions": spec.questions,
+            "body": body,
+            "quiz_questions": questions,
             "questions_per_attempt": spec.questions_per_attempt,
             "pass_mark_percent": spec.pass_mark_percent,
             "max_attempts": spec.max_attempts,

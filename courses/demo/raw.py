@@ -27,6 +27,24 @@ class ModuleSpec:
     max_attempts: int = 3
     cooldown_minutes: int = 15
     answer_reveal: str = "after_passing"
+    # The lesson and quiz as the course's first version had them, for a module a later
+    # version changed (see VersionSpec); None when no version changed it.
+    first_body: list[RawBlock] | None = None
+    first_questions: list[RawBlock] | None = None
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    """A guideline version of a course (courses.versions). A course's first is its
+    baseline, the course as first published; a later one names the modules it changed
+    (by slug), whose ``first_body`` and ``first_questions`` the loader publishes before
+    their current content, and with ``renewal_days`` asks fellows certified on an earlier
+    version to pass those modules again."""
+
+    number: str
+    summary: str
+    changed_modules: tuple[str, ...] = ()
+    renewal_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,8 @@ class CourseSpec:
     modules: list[ModuleSpec]
     badge: BadgeSpec
     prerequisites: tuple[str, ...] = field(default=())
+    # Oldest first; empty: the demo records no version (publishing one records a baseline).
+    versions: tuple[VersionSpec, ...] = field(default=())
 
 
 # --- Lesson blocks ---------------------------------------------------------------

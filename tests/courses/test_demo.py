@@ -191,7 +191,7 @@ def test_second_run_changes_nothing(first_output):
     assert snapshot() == before
     assert Revision.objects.count() == revisions
     assert "0 created, 0 updated" in output
-    assert get_user_model().objects.count() == 2
+    assert get_user_model().objects.count() == 3
 
 
 def test_rerun_restores_edited_content_with_one_new_revision(first_output):

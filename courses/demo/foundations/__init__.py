@@ -7,7 +7,7 @@ from courses.demo.foundations import (
     m4_stumpers,
     m5_quality,
 )
-from courses.demo.raw import BadgeSpec, CourseSpec
+from courses.demo.raw import BadgeSpec, CourseSpec, VersionSpec
 
 COURSE = CourseSpec(
     slug="foundations-of-ai-data-labeling",
@@ -60,4 +60,21 @@ COURSE = CourseSpec(
         m4_stumpers.MODULE,
         m5_quality.MODULE,
     ],
+    versions=(
+        VersionSpec(
+            number="2026.1",
+            summary="The course as first published: five modules, from what AI trainers do"
+            " to quality, consistency and following guidelines.",
+        ),
+        VersionSpec(
+            number="2027.1",
+            summary="A new rule for ambiguous items: an item that still fits two labels once"
+            " every definition is applied is labelled Unclear, with a note naming both"
+            " readings and the words behind each, instead of the trainer picking one."
+            " “Quality, consistency and following guidelines” teaches the rule and its quiz"
+            " asks about it.",
+            changed_modules=(m5_quality.MODULE.slug,),
+            renewal_days=60,
+        ),
+    ),
 )

@@ -1,4 +1,10 @@
-"""Foundations, module 5: quality, consistency and following guidelines."""
+"""Foundations, module 5: quality, consistency and following guidelines.
+
+Guidelines 2027.1 (courses.demo.foundations) changed this module: a rule for ambiguous
+items, taught in a new section and asked about in a new quiz question. ``FIRST_BODY`` and
+``FIRST_QUESTIONS`` are the module as version 2026.1 had it; the loader publishes them
+first, then this version, so the page's history shows the change.
+"""
 
 from courses.demo.raw import (
     ModuleSpec,
@@ -14,7 +20,7 @@ from courses.demo.raw import (
     worked_example,
 )
 
-BODY = [
+FIRST_BODY = [
     paragraph(
         "<p>A single excellent label is worth little if the next one contradicts it. Models"
         " learn from patterns across thousands of items written by many trainers, so the"
@@ -111,7 +117,7 @@ BODY = [
     ),
 ]
 
-QUESTIONS = [
+FIRST_QUESTIONS = [
     short_number(
         "Two trainers label the same 50 items and give the same label to 45 of them. What"
         " is their percent agreement? Give a number (e.g. 75).",
@@ -229,6 +235,47 @@ QUESTIONS = [
     ),
 ]
 
+# Version 2027.1's rule, after the worked example on edge cases.
+AMBIGUOUS_ITEMS = [
+    heading("Ambiguous items", "ambiguous-items"),
+    paragraph(
+        "<p>An edge case has an answer once you find the rule that covers it. An"
+        " <b>ambiguous</b> item still fits two labels after you have applied every"
+        " definition: a sentence that reads as sarcasm or as sincere praise, a photo whose"
+        " subject could be either of two classes. Since guidelines version 2027.1 the rule"
+        " is: do not choose one reading yourself. Give the label the guidelines keep for"
+        " ambiguity (often <i>Unclear</i> or <i>Needs review</i>), and in your note name the"
+        " two labels you hesitated between and quote the words or details that support"
+        " each. A reviewer then settles the item once, for everyone, and it counts towards"
+        " agreement only after that. Picking the reading you find more likely is a guess,"
+        " and guesses from different trainers pull the data in different directions.</p>"
+    ),
+]
+_AFTER_EDGE_CASES = next(
+    i + 1 for i, block in enumerate(FIRST_BODY) if block["type"] == "worked_example"
+)
+BODY = [*FIRST_BODY[:_AFTER_EDGE_CASES], *AMBIGUOUS_ITEMS, *FIRST_BODY[_AFTER_EDGE_CASES:]]
+
+QUESTIONS = [
+    *FIRST_QUESTIONS,
+    single_choice(
+        "Label set: Positive / Negative / Mixed / Unclear, where Unclear is for items that"
+        " still fit two labels once the definitions are applied. Item: 'Great, another"
+        " update that moves every button.' It reads as sarcastic or as sincere, and"
+        " nothing else in the item decides which. What do the guidelines ask of you?",
+        [
+            ("Label it Unclear and note both readings, quoting the words behind each", True),
+            ("Label it Negative, because sarcasm is the more likely reading", False),
+            ("Label it Mixed, because it could be either", False),
+            ("Skip it without a note", False),
+        ],
+        explanation="Re-read what the lesson says about items that still fit two labels after"
+        " every definition is applied, and what the reviewer who settles them needs from"
+        " your note.",
+        review="ambiguous-items",
+    ),
+]
+
 MODULE = ModuleSpec(
     slug="quality-and-guidelines",
     title="Quality, consistency and following guidelines",
@@ -237,4 +284,6 @@ MODULE = ModuleSpec(
     estimated_minutes=30,
     body=BODY,
     questions=QUESTIONS,
+    first_body=FIRST_BODY,
+    first_questions=FIRST_QUESTIONS,
 )

@@ -11,16 +11,18 @@ from courses.demo.loader import AccountResult, DemoReport, load_demo
 class Command(BaseCommand):
     help = (
         "Create or update the demo course catalogue, its two courses, their modules and"
-        " their badge designs, a demo admin (with a TOTP device and backup codes) and a"
-        " demo fellow. Safe to run again: unchanged pages get no new revision, unchanged"
-        " designs no new version, and passwords are kept."
+        " their badge designs, Foundations' two guideline versions (the second changed a"
+        " module), a demo admin (with a TOTP device and backup codes), a demo fellow and a"
+        " fellow certified on Foundations' first version who is asked to renew. Safe to run"
+        " again: unchanged pages get no new revision, unchanged designs no new version,"
+        " recorded versions are kept, and passwords are kept."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
-            help="Give both demo accounts new passwords and the admin new second-factor"
+            help="Give the demo accounts new passwords and the admin new second-factor"
             " devices (the old ones stop working).",
         )
 
@@ -30,6 +32,7 @@ class Command(BaseCommand):
         report = load_demo(reset_passwords=reset_passwords)
         self._print_pages(report)
         self._print_designs(report)
+        self._print_versions(report)
         for account in report.accounts:
             self._print_account(account)
         self.stdout.write("")
@@ -59,6 +62,17 @@ class Command(BaseCommand):
             for label in getattr(designs, status):
                 self.stdout.write(f"  {status}: {label}")
 
+    def _print_versions(self, report: DemoReport) -> None:
+        versions = report.versions
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Guideline versions: {len(versions.created)} created,"
+                f" {len(versions.unchanged)} unchanged"
+            )
+        )
+        for label in versions.created:
+            self.stdout.write(f"  created: {label}")
+
     def _print_account(self, account: AccountResult) -> None:
         role = "superuser" if account.is_superuser else "fellow"
         self.stdout.write("")
@@ -71,6 +85,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  already exists; password unchanged (use --reset-passwords for a new one)"
             )
+        if account.note:
+            self.stdout.write(f"  {account.note}")
         if not account.is_superuser:
             return
         if account.totp_uri:
