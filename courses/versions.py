@@ -68,9 +68,17 @@ def module_edition(module) -> int:
     )
 
 
+def _source(course):
+    # Versions are kept on the source (default-locale) course, like every record
+    # (courses.translations): a translation asks about its source.
+    from courses import translations
+
+    return translations.source_page(course)
+
+
 def current_version(course) -> CourseVersion | None:
     """The course's latest version; None for a course that never published one."""
-    return CourseVersion.objects.filter(course=course).order_by("-sequence").first()
+    return CourseVersion.objects.filter(course=_source(course)).order_by("-sequence").first()
 
 
 def course_edition(course) -> int:
@@ -99,7 +107,7 @@ def version_in_force(course, moment: datetime) -> CourseVersion | None:
 def versions_of(course) -> list[CourseVersion]:
     """Every version of the course, the latest first, with their changed modules."""
     return list(
-        CourseVersion.objects.filter(course=course)
+        CourseVersion.objects.filter(course=_source(course))
         .order_by("-sequence")
         .prefetch_related("changed_modules")
     )
@@ -120,6 +128,7 @@ class RenewalAsk:
 def renewal_ask(course, since_sequence: int) -> RenewalAsk:
     """The renewal versions of `course` after `since_sequence` (0: all), and the union of
     the modules they changed. Two queries."""
+    course = _source(course)
     later = list(
         CourseVersion.objects.filter(course=course, sequence__gt=since_sequence)
         .order_by("sequence")
@@ -216,12 +225,18 @@ def publish_version(
         CoursePage.objects.select_for_update().filter(pk=course.pk).values_list("pk").first()
         latest = CourseVersion.objects.filter(course=course).order_by("-sequence").first()
         if latest is None:
+            # Dated from the database: the page object may predate its first publication.
+            first_published = (
+                CoursePage.objects.filter(pk=course.pk)
+                .values_list("first_published_at", flat=True)
+                .first()
+            )
             latest = CourseVersion.objects.create(
                 course=course,
                 sequence=1,
                 number=BASELINE_NUMBER if number != BASELINE_NUMBER else "0",
                 summary=BASELINE_SUMMARY,
-                published_at=course.first_published_at or now,
+                published_at=first_published or now,
             )
             renewal.record_baseline(course, latest)
         if CourseVersion.objects.filter(course=course, number=number).exists():

@@ -120,7 +120,7 @@ UPDATE {badge} SET state = %s, out_of_date_at = renew_by
 WHERE id IN (
     SELECT id FROM {badge}
     WHERE state = %s AND renew_by IS NOT NULL AND renew_by <= %s
-    ORDER BY id LIMIT %s
+    ORDER BY renew_by LIMIT %s
 ) AND state = %s
 RETURNING status_index
 """
@@ -134,10 +134,12 @@ class MarkResult:
 
 def mark_out_of_date(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> MarkResult:
     """Mark every issued badge whose renewal deadline has passed out of date, from the
-    deadline. Idempotent and safe to run concurrently: the UPDATE re-checks the state of
-    each row it takes (a row another run marked is skipped), and the status list's row
-    lock orders the two runs' bits. Each batch commits on its own, so an interruption
-    keeps what was done and the next run carries on."""
+    deadline, earliest deadlines first (the order of the partial index on `renew_by`, so
+    no batch walks past the rows earlier batches marked). Idempotent and safe to run
+    concurrently: the UPDATE re-checks the state of each row it takes (a row another run
+    marked is skipped), and the status list's row lock orders the two runs' bits. Each
+    batch commits on its own, so an interruption keeps what was done and the next run
+    carries on."""
     from certificates.public import status_version
 
     now = now or timezone.now()
