@@ -57,8 +57,12 @@ class Renewal:
 
     @property
     def out_of_date_since(self) -> datetime | None:
-        if self.badge.state == Badge.State.OUT_OF_DATE:
-            return self.badge.out_of_date_at or self.badge.renew_by
+        """The deadline, once it has passed (whether or not the job has marked the badge
+        yet: certificates.lifecycle.stage_of)."""
+        from certificates import lifecycle
+
+        if lifecycle.stage_of(self.badge).code == lifecycle.OUT_OF_DATE:
+            return self.badge.renew_by
         return None
 
     @property
