@@ -125,7 +125,7 @@ def test_fellow_earns_a_badge_and_an_employer_checks_it(
         expect(page.get_by_role("status").first).to_contain_text(_("Passed"))
 
         # The badge: issued on completion, rendered in-process, valid.
-        page.get_by_role("link", name=_("My badges")).click()
+        page.get_by_role("link", name=_("My badges")).first.click()
         check_page(page, site)
         page.get_by_role("link", name="Certified AI Data Labeler").click()
         expect(page.get_by_role("region", name=_("Valid"))).to_be_visible()

@@ -52,7 +52,7 @@ def course_of_two(site_root, fellow):
 def progress_entries(server: RedisServer) -> list[bytes]:
     import redis
 
-    return redis.Redis.from_url(server.url).keys("*credence:progress:*")
+    return redis.Redis.from_url(server.url).keys("*credence:progress2:*")
 
 
 def pass_through_the_page(client, module) -> QuizAttempt:
