@@ -103,6 +103,17 @@ def _fresh_rate_limit_memory():
     local_pages.memory.reset()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request served by the test client leaves its language active in this thread
+    (Django activates one per request and never switches back): a test that reads words
+    without a request must not inherit the Chinese of the test before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def site_root(db):
     """The course catalogue as the default site's root page."""

@@ -263,21 +263,15 @@ def renew_badge(old: Badge, completion, *, language: str | None = None) -> Badge
             )
             return locked
         design = BadgeDesign.objects.select_related("course__locale").get(course=locked.course)
-        locked.state = Badge.State.SUPERSEDED
-        locked.save(update_fields=["state"])
-        _set_status_bits(locked, **lifecycle.status_bits(lifecycle.SUPERSEDED))
-        new = _create_pending_badge(
+        new = _supersede(
+            locked,
             recipient=completion.user,
             design=design,
             score_percent=_average_score(completion),
             language=wording_language(language, design.course),
         )
-        locked.superseded_by = new
-        locked.save(update_fields=["superseded_by"])
         _log_change(locked, "renewed", None, replacement=new.public_id)
         _log_change(new, "renewal", None, replaces=locked.public_id)
-        transaction.on_commit(lambda: enqueue_render(new.pk))
-        transaction.on_commit(lambda: _after_status_change(locked.pk))
     logger.info("badge %s renewed by %s", locked.public_id, new.public_id)
     return new
 
@@ -569,12 +563,8 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
         if old.recipient is None or old.course is None:
             raise IssuanceError("The fellow or the course no longer exists.")
         design = BadgeDesign.objects.select_related("course").get(course=old.course)
-        old.state = Badge.State.SUPERSEDED
-        old.save(update_fields=["state"])
-        # Outside verifiers read a superseded credential as not valid (the replacement
-        # is the one to present); our own verdict says "Superseded by ...".
-        _set_status_bits(old, **lifecycle.status_bits(lifecycle.SUPERSEDED))
-        new = _create_pending_badge(
+        new = _supersede(
+            old,
             recipient=old.recipient,
             design=design,
             score_percent=_score_for_reissue(old),
@@ -585,12 +575,25 @@ def reissue_badge(badge: Badge, *, by=None) -> Badge:
             version=old.course_version,
             renew_by=old.renew_by,
         )
-        old.superseded_by = new
-        old.save(update_fields=["superseded_by"])
         _log_change(old, "reissue", by, replacement=new.public_id)
         _log_change(new, "replace", by, replaces=old.public_id)
-        transaction.on_commit(lambda: enqueue_render(new.pk))
-        transaction.on_commit(lambda: _after_status_change(old.pk))
+    return new
+
+
+def _supersede(old: Badge, **replacement) -> Badge:
+    """Replace `old` (locked by the caller) with a new pending badge made from
+    `replacement` (`_create_pending_badge`'s arguments), in the caller's transaction, and
+    queue its render. The old badge leaves the one-current-badge constraint before the new
+    one enters it, and links to it. Outside verifiers read a superseded credential as not
+    valid (the replacement is the one to present); our own verdict says which replaced it."""
+    old.state = Badge.State.SUPERSEDED
+    old.save(update_fields=["state"])
+    _set_status_bits(old, **lifecycle.status_bits(lifecycle.SUPERSEDED))
+    new = _create_pending_badge(**replacement)
+    old.superseded_by = new
+    old.save(update_fields=["superseded_by"])
+    transaction.on_commit(lambda: enqueue_render(new.pk))
+    transaction.on_commit(lambda: _after_status_change(old.pk))
     return new
 
 

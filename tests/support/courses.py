@@ -4,27 +4,7 @@ the whole course through courses.services."""
 from __future__ import annotations
 
 from courses import services
-
-
-def right_answer(shown: dict, key: dict):
-    """What a fellow who knows the material submits, in grading's answer shapes, read from
-    the attempt's frozen answer key."""
-    kind = key["type"]
-    if kind in ("single_choice", "label_item"):
-        return key["correct"][0]
-    if kind == "preference_ranking":
-        rationale = "The chosen response is correct and the other one is not; it decides here."
-        return {
-            "choice": key["correct"][0],
-            "rationale": rationale.ljust(shown.get("rationale_min_length", 0), "."),
-        }
-    if kind == "multiple_select":
-        return list(key["correct"])
-    if kind == "true_false":
-        return key["correct"]
-    if key["match"] == "number":
-        return str(key["number"])
-    return key["accepted"][0]
+from courses.demo.versions import right_answer  # noqa: F401 - the tests' import path
 
 
 def complete_course(user, course) -> None:
