@@ -296,7 +296,8 @@ def _claim_email(badge_id: int, field: str, extra: Q | None = None) -> Badge | N
         query = query.filter(extra)
     if not query.update(**{field: timezone.now()}):
         return None
-    return Badge.objects.select_related("recipient").get(pk=badge_id)
+    # The course version comes too: the renewal e-mails name it.
+    return Badge.objects.select_related("recipient", "course_version").get(pk=badge_id)
 
 
 def send_issued_email_once(badge_id: int) -> bool:

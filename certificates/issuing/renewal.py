@@ -62,9 +62,10 @@ def deadline_for(version) -> datetime | None:
     versions of its course that ask for renewal (as `open_renewals` keeps the earlier
     one); None when none does."""
     from courses.models import CourseVersion
+    from courses.versions import renewal_deadline
 
     deadlines = [
-        later.published_at + timedelta(days=later.renewal_days)
+        renewal_deadline(later)
         for later in CourseVersion.objects.filter(
             course_id=version.course_id,
             sequence__gt=version.sequence,
@@ -86,12 +87,13 @@ def version_published(version) -> int:
 
 def open_renewals(version) -> int:
     """Ask the holders of `version`'s course's earlier-version badges to renew by its
-    deadline. Must run in the version's transaction. Returns how many badges are due."""
-    from certificates.public import status_version
+    deadline. Must run in the version's transaction, through `version_published`, which
+    moves the status version for it. Returns how many badges are due."""
+    from courses.versions import renewal_deadline
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("open_renewals must run in the version's transaction")
-    deadline = version.published_at + timedelta(days=version.renewal_days)
+    deadline = renewal_deadline(version)
     earlier = Badge.objects.filter(
         course_id=version.course_id,
         state__in=DUE_STATES,
@@ -101,7 +103,6 @@ def open_renewals(version) -> int:
     # Everyone due hears about the new version, including those whose earlier deadline
     # still runs: it may change more modules.
     due = earlier.update(renewal_notice_sent_at=None)
-    status_version.note_change()
     transaction.on_commit(lambda: _queue("send_renewal_emails_task"))
     logger.info(
         "course %s version %s: %d badges asked to renew by %s",
@@ -256,16 +257,13 @@ def remind(badge: Badge, *, by=None) -> bool:
 
 def _send_claimed(query, field: str, kind: str) -> int:
     from certificates.issuing.notifications import send_badge_email
+    from certificates.issuing.publishing import _claim_email
 
     sent = 0
     for badge_id in list(query.values_list("pk", flat=True)):
-        claimed = Badge.objects.filter(pk=badge_id, **{f"{field}__isnull": True}).update(
-            **{field: timezone.now()}
-        )
-        if not claimed:
-            continue  # another run sent it
-        badge = Badge.objects.select_related("recipient", "course_version").get(pk=badge_id)
-        sent += send_badge_email(badge, kind)
+        badge = _claim_email(badge_id, field)
+        if badge is not None:  # None: another run sent it
+            sent += send_badge_email(badge, kind)
     return sent
 
 
