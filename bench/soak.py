@@ -404,8 +404,20 @@ class Run:
         if self.wait_for_share(args.worker_at, stop):
             deadline = time.monotonic() + BUSY_WORKER_WAIT
             busy: list[services.Child] = []
-            while not busy and time.monotonic() < deadline and not stop.is_set():
+            swept = checked = time.monotonic()
+            while not busy and time.monotonic() < deadline:
                 busy = [w for w in self.workers if renders_in_flight(w.log_since_start())]
+                if not busy and stop.is_set() and time.monotonic() - checked > 1:
+                    checked = time.monotonic()
+                    # The fellows are done but renders may still be owed: those whose
+                    # queueing failed while Redis was down wait for the sweep. The fault
+                    # waits for them (sweeping, in quick mode) rather than find no render
+                    # to kill; only when none is left does it kill an idle worker.
+                    if not self.badge_counts()["stuck"]:
+                        break
+                    if args.quick and time.monotonic() - swept > 10:
+                        self.sweep_quickly()
+                        swept = time.monotonic()
                 time.sleep(0.05)
             worker = busy[0] if busy else self.workers[1]
             held = renders_in_flight(worker.log_since_start())
@@ -485,6 +497,18 @@ class Run:
         names = ("fellows_completed", "completions", "one_issued", "duplicated", "orphans", "stuck")
         return dict(zip(names, row, strict=True))
 
+    def sweep_quickly(self) -> None:
+        """Beat sweeps every minute for badges pending over two; the quick mode cannot
+        wait that long, so it runs the same sweep with a shorter wait."""
+        services.django_child(
+            self.env,
+            "-c",
+            "import django; django.setup()\n"
+            "from datetime import timedelta\n"
+            "from certificates.issuing.issuance import sweep_stuck_badges\n"
+            "sweep_stuck_badges(pending_after=timedelta(seconds=10))",
+        )
+
     def drain(self) -> dict[str, int]:
         started = time.monotonic()
         while True:
@@ -493,16 +517,7 @@ class Run:
             if settled or time.monotonic() - started > self.args.drain_seconds:
                 break
             if self.args.quick and time.monotonic() - started > 10:
-                # Beat sweeps every minute for badges pending over two; the quick mode
-                # cannot wait that long, so it runs the same sweep with a shorter wait.
-                services.django_child(
-                    self.env,
-                    "-c",
-                    "import django; django.setup()\n"
-                    "from datetime import timedelta\n"
-                    "from certificates.issuing.issuance import sweep_stuck_badges\n"
-                    "sweep_stuck_badges(pending_after=timedelta(seconds=10))",
-                )
+                self.sweep_quickly()
             time.sleep(2)
         self.drain_seconds = time.monotonic() - started
         say(f"drained in {self.drain_seconds:.0f}s: {counts}")
