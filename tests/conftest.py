@@ -90,12 +90,17 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit_memory():
-    """Tests clear the cache to start the limiter afresh; its per-process memory of
-    clients over their limit goes with it, and so do this process's page copies (and
+def _fresh_caches():
+    """Every test starts with an empty cache: the rate limiter's counters, cached pages
+    and gate copies of one test must not decide another's (SQLite hands the same ids to
+    the next test, and mutmut runs tests in any order). The limiter's per-process memory
+    of clients over their limit goes with it, and so do this process's page copies (and
     their listener, which may be subscribed to a test's own redis-server)."""
+    from django.core.cache import cache
+
     from certificates.public import local_pages, ratelimit
 
+    cache.clear()
     ratelimit.forget_limited_clients()
     local_pages.memory.reset()
     yield
