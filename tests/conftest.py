@@ -91,16 +91,20 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Every test starts with an empty cache: the rate limiter's counters, cached pages
-    and gate copies of one test must not decide another's (SQLite hands the same ids to
-    the next test, and mutmut runs tests in any order). The limiter's per-process memory
-    of clients over their limit goes with it, and so do this process's page copies (and
-    their listener, which may be subscribed to a test's own redis-server)."""
+    """Every test starts with an empty cache and no remembered locale: what one test left
+    must not decide another's (mutmut runs tests in any order, several sessions in one
+    process). The limiter's per-process memory of clients over their limit goes too, and
+    so do this process's page copies (and their listener, which may be subscribed to a
+    test's own redis-server)."""
     from django.core.cache import cache
 
     from certificates.public import local_pages, ratelimit
+    from courses import translations
 
     cache.clear()
+    # The default locale's id is remembered by the process; a transactional test's
+    # emptying (or another session's database, under mutmut) can make it name no locale.
+    translations.forget_locales()
     ratelimit.forget_limited_clients()
     local_pages.memory.reset()
     yield

@@ -14,6 +14,7 @@ from django.urls import reverse
 from wagtail.models import GroupPagePermission, PageLogEntry
 
 from certificates.models import Badge
+from courses import translations
 from courses.models import CourseVersion
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules, make_module
@@ -459,5 +460,6 @@ def test_publishing_a_module_of_a_course_without_badges_says_nothing(
     staff_user, site_root, django_assert_max_num_queries
 ):
     _course, modules = make_course_with_modules(site_root, modules=1)
+    translations.default_locale_id()  # remembered by a serving process after its first page
     with django_assert_max_num_queries(1):
         assert after_publishing(modules[0], staff_user) == []

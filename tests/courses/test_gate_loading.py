@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from courses import gating, services
+from courses import gating, services, translations
 from courses.gating import AccessDecision, GateInputs, PageRef, Reason
 from courses.models import CourseCompletion, Enrolment
 from tests.factories.courses import make_course, make_module
@@ -98,8 +98,10 @@ def test_loader_reads_everything_the_rule_needs_for_a_fellow(catalogue, fellow):
 
 
 def warm_site_cache(catalogue):
-    """Page URLs need the site's root paths, read once per process and then cached."""
+    """Page URLs need the site's root paths, and finding a page's source the default
+    locale's id: each is read once per process and then remembered."""
     gating.load_gate_inputs(AnonymousUser(), catalogue["ethics"])
+    translations.default_locale_id()
 
 
 def test_loader_for_a_visitor_reads_no_personal_rows(catalogue, django_assert_num_queries):
