@@ -404,3 +404,49 @@ def test_a_fellow_out_of_attempts_in_a_renewal_is_told_and_the_team_alerted_agai
         state = services.quiz_state(fellow, changed)
     assert state.is_stuck
     assert StuckNotice.objects.filter(user=fellow, module=changed, edition=2).exists()
+
+
+# --- badges issued late, for completions of an earlier edition ---------------------------
+
+
+def test_a_badge_backfilled_for_an_earlier_edition_certifies_the_version_then_in_force(
+    site_root, django_capture_on_commit_callbacks
+):
+    """A design added after the course changed: each fellow who finished before gets the
+    version in force when they finished (not the current one), and is due to renew."""
+    from certificates.issuing.issuance import issue_badges_for_past_completions
+
+    course, (_first, changed, _last) = make_course_with_modules(site_root, modules=3)
+    start = timezone.now()
+    early, middle, late = UserFactory(), UserFactory(), UserFactory()
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        complete_course(early, course)
+    with time_machine.travel(start + timedelta(days=2), tick=False):
+        clarified = versions.publish_version(
+            course, number="2026.2", summary="Typos fixed.", renewal_days=None
+        )
+    with time_machine.travel(start + timedelta(days=3), tick=False):
+        complete_course(middle, course)
+    with time_machine.travel(start + timedelta(days=4), tick=False):
+        changed_version = publish_renewal(course, [changed], days=30)
+    with time_machine.travel(start + timedelta(days=5), tick=False):
+        complete_course(late, course)
+    assert not Badge.objects.exists()  # no design yet: nobody got a badge
+
+    make_badge_design(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert issue_badges_for_past_completions(course) == 3
+
+    baseline = CourseVersion.objects.get(course=course, sequence=1)
+    deadline = changed_version.published_at + timedelta(days=30)
+    got = {
+        badge.recipient: (badge.course_version, badge.renew_by)
+        for badge in Badge.objects.select_related("course_version", "recipient")
+    }
+    assert got == {
+        early: (baseline, deadline),
+        middle: (clarified, deadline),
+        late: (changed_version, None),
+    }
+    # The two earlier ones are due, like any badge of an earlier version.
+    assert {b.recipient for b in Badge.objects.filter(renew_by__isnull=False)} == {early, middle}
