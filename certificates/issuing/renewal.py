@@ -171,9 +171,9 @@ def mark_out_of_date(*, now: datetime | None = None, batch_size: int = BATCH_SIZ
 def _set_bits(indexes: list[int], bits: dict[str, bool]) -> None:
     from certificates.issuing import status_publishing
 
-    for purpose in ("revocation", "suspension"):
-        if purpose in bits and indexes:
-            status_publishing.set_status_bits(indexes, purpose, bits[purpose])
+    if indexes:
+        for purpose, value in bits.items():
+            status_publishing.set_status_bits(indexes, purpose, value)
 
 
 # --- the course team -----------------------------------------------------------------
