@@ -259,3 +259,49 @@ def test_versions_of_reads_every_version_and_its_modules_in_two_queries(
         changed = [sorted(m.pk for m in v.changed_modules.all()) for v in found]
     assert [v.number for v in found] == ["2027.2", "2027.1", "1"]
     assert changed == [sorted([first.pk, second.pk]), [first.pk], []]
+
+
+def test_each_renewal_e_mail_goes_once_however_often_the_job_runs(due):
+    renewal.send_renewal_emails()  # the notices
+    deadline = due[0].renew_by
+    with time_machine.travel(deadline - timedelta(days=2), tick=False):
+        assert renewal.send_renewal_emails()["renewal_reminder"] == 2
+        assert renewal.send_renewal_emails()["renewal_reminder"] == 0
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        assert renewal.run_renewal_job()["out_of_date"] == 2
+        assert renewal.run_renewal_job()["out_of_date"] == 0
+    assert len(mail.outbox) == 2 + 2 + 2
+
+
+# --- what a badge's holder is asked -------------------------------------------------------
+
+
+def test_a_holder_is_asked_only_about_the_versions_after_theirs_of_their_course(
+    site_root, course_and_modules, django_assert_num_queries
+):
+    course, (first, second) = course_and_modules
+    other, other_modules = make_course_with_modules(site_root, modules=1)
+    versions.publish_version(
+        other, number="9.0", summary="Other.", changed_modules=other_modules, renewal_days=5
+    )
+    asked_first = versions.publish_version(
+        course, number="2027.1", summary="One.", changed_modules=[first], renewal_days=30
+    )
+    asked_second = versions.publish_version(
+        course, number="2027.2", summary="Two.", changed_modules=[second], renewal_days=30
+    )
+
+    with django_assert_num_queries(2):
+        since_baseline = versions.renewal_ask(course, 1)
+        assert since_baseline.changed_modules == (first, second)
+    assert since_baseline.versions == (asked_first, asked_second)
+    assert since_baseline.current == asked_second
+
+    since_first = versions.renewal_ask(course, asked_first.sequence)
+    assert since_first.versions == (asked_second,)
+    assert since_first.changed_modules == (second,)
+
+    # Holding the current version: nothing asked, and the current version still named.
+    up_to_date = versions.renewal_ask(course, asked_second.sequence)
+    assert not up_to_date
+    assert (up_to_date.changed_modules, up_to_date.current) == ((), asked_second)
