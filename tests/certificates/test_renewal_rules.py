@@ -305,3 +305,41 @@ def test_a_holder_is_asked_only_about_the_versions_after_theirs_of_their_course(
     up_to_date = versions.renewal_ask(course, asked_second.sequence)
     assert not up_to_date
     assert (up_to_date.changed_modules, up_to_date.current) == ((), asked_second)
+
+
+# --- opening renewals ---------------------------------------------------------------------
+
+
+def test_a_version_asks_only_its_own_courses_holders_and_logs_how_many(
+    site_root, course_and_modules, caplog
+):
+    course, (first, _second) = course_and_modules
+    other, _other_modules = make_course_with_modules(site_root, modules=1)
+    make_badge_design(other)
+    holders = [make_badge(design=course.badge_design, name=f"Holder {n}") for n in range(2)]
+    elsewhere = make_badge(design=other.badge_design, name="Other holder")
+
+    with caplog.at_level(logging.INFO, logger="credence.badges"):
+        version = versions.publish_version(
+            course, number="2027.1", summary="One.", changed_modules=[first], renewal_days=30
+        )
+    deadline = version.published_at + timedelta(days=30)
+    assert [Badge.objects.get(pk=b.pk).renew_by for b in holders] == [deadline, deadline]
+    assert Badge.objects.get(pk=elsewhere.pk).renew_by is None
+    assert f"course {course.pk} version 2027.1: 2 badges asked to renew by {deadline.date()}" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opening_renewals_outside_the_versions_transaction_is_a_programming_error(
+    site_root,
+):
+    course, (first, _second) = make_course_with_modules(site_root, modules=2)
+    version = versions.publish_version(
+        course, number="2027.1", summary="One.", changed_modules=[first], renewal_days=30
+    )
+    with pytest.raises(
+        RuntimeError, match=r"^open_renewals must run in the version's transaction$"
+    ):
+        renewal.open_renewals(version)
