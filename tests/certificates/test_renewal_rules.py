@@ -166,7 +166,12 @@ def test_an_out_of_date_badge_still_gets_a_reminder(due, staff_user):
 # --- the renewal e-mails ------------------------------------------------------------------
 
 
-def test_the_notices_are_counted_one_per_badge_and_sent_once(due):
+def test_the_notices_are_counted_one_per_badge_and_sent_once(course_and_modules, due):
+    course, _modules = course_and_modules
+    revoked = make_badge(design=course.badge_design, name="Revoked holder")
+    Badge.objects.filter(pk=revoked.pk).update(
+        state=State.REVOKED, revoked_at=timezone.now(), renew_by=due[0].renew_by
+    )
     assert renewal.send_renewal_emails()["renewal_notice"] == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(b.recipient.email for b in due)
     assert renewal.send_renewal_emails() == {
@@ -199,7 +204,10 @@ def test_a_broker_that_cannot_take_the_e_mails_leaves_them_to_the_beat_job(
 ):
     course, modules = course_and_modules
 
+    asked = []
+
     def refuse(*args, **kwargs):
+        asked.append(kwargs)
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.send_renewal_emails_task, "apply_async", refuse)
@@ -215,6 +223,8 @@ def test_a_broker_that_cannot_take_the_e_mails_leaves_them_to_the_beat_job(
     assert [r.getMessage() for r in caplog.records] == [
         "could not queue send_renewal_emails_task (broker down); the beat job will"
     ]
+    # Once, at once: Celery's retries would hold the publishing request while it waits.
+    assert asked == [{"retry": False}]
     assert mail.outbox == []
     assert renewal.send_renewal_emails()["renewal_notice"] == 2
 
