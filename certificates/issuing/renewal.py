@@ -75,14 +75,15 @@ def deadline_for(version) -> datetime | None:
     return min(deadlines, default=None)
 
 
-def version_published(version) -> int:
+def version_published(version) -> None:
     """What a new version of a course changes for its badges, in the version's transaction:
     every badge page of the course names the current version, so cached pages go stale;
-    with a renewal window, `open_renewals`. Returns how many badges are due."""
+    with a renewal window, `open_renewals`."""
     from certificates.public import status_version
 
     status_version.note_change()
-    return open_renewals(version) if version.requires_renewal else 0
+    if version.requires_renewal:
+        open_renewals(version)
 
 
 def open_renewals(version) -> int:

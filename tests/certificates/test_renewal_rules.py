@@ -353,3 +353,33 @@ def test_opening_renewals_outside_the_versions_transaction_is_a_programming_erro
         RuntimeError, match=r"^open_renewals must run in the version's transaction$"
     ):
         renewal.open_renewals(version)
+
+
+def test_the_first_version_records_the_baseline_on_its_own_courses_badges_only(
+    site_root, course_and_modules, staff_user
+):
+    from wagtail.models import PageLogEntry
+
+    course, (first, _second) = course_and_modules
+    other, _other_modules = make_course_with_modules(site_root, modules=1)
+    make_badge_design(other)
+    mine = make_badge(design=course.badge_design, name="Holder")
+    elsewhere = make_badge(design=other.badge_design, name="Other holder")
+
+    version = versions.publish_version(
+        course,
+        number="2027.1",
+        summary="One.",
+        changed_modules=[first],
+        renewal_days=30,
+        by=staff_user,
+    )
+    assert Badge.objects.get(pk=mine.pk).course_version.number == "1"
+    assert Badge.objects.get(pk=elsewhere.pk).course_version is None
+    entry = PageLogEntry.objects.get(page=course, action="credence.course.version")
+    assert entry.user == staff_user
+    assert entry.data == {
+        "number": version.number,
+        "renewal_days": 30,
+        "changed_modules": [first.pk],
+    }
