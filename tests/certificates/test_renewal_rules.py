@@ -328,6 +328,9 @@ def test_a_version_asks_only_its_own_courses_holders_and_logs_how_many(
     make_badge_design(other)
     holders = [make_badge(design=course.badge_design, name=f"Holder {n}") for n in range(2)]
     elsewhere = make_badge(design=other.badge_design, name="Other holder")
+    # The other course has versions too, so its badge certifies an early sequence.
+    versions.publish_version(other, number="5.0", summary="Wording.", renewal_days=None)
+    assert Badge.objects.get(pk=elsewhere.pk).course_version.sequence == 1
 
     with caplog.at_level(logging.INFO, logger="credence.badges"):
         version = versions.publish_version(
