@@ -14,11 +14,10 @@ from wagtail.models import ModelLogEntry
 from certificates.issuing import renewal
 from certificates.models import Badge
 from certificates.staff import renewals
-from courses.versions import publish_version
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules
 from tests.support.otp import verified_client_for
-from tests.support.staff import make_badge, make_editor
+from tests.support.staff import badge_history, make_badge, make_due_badges, make_editor
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +35,7 @@ def course(site_root):
 def due(course, staff_user):
     """Three fellows certified on the course as first published, asked to renew within
     30 days by version 2027.1."""
-    badges = [make_badge(design=course.badge_design, name=f"Holder {n}") for n in range(3)]
-    publish_version(
-        course,
-        number="2027.1",
-        summary="Rationales required.",
-        changed_modules=[course.get_modules().first()],
-        renewal_days=30,
-        by=staff_user,
-    )
-    for badge in badges:
-        badge.refresh_from_db()
-    return badges
+    return make_due_badges(course, count=3, by=staff_user)
 
 
 @pytest.fixture
@@ -63,10 +51,6 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def history(badge, action: str):
-    return ModelLogEntry.objects.for_instance(badge).filter(action=f"credence.badge.{action}")
-
-
 def end_of(day):
     return timezone.make_aware(datetime.combine(day, time.max))
 
@@ -74,7 +58,7 @@ def end_of(day):
 # --- extending a deadline ---------------------------------------------------------------------
 
 
-def test_extending_a_deadline_moves_it_and_writes_the_history(staff, staff_user, due, course):
+def test_extending_a_deadline_moves_it_and_writes_the_badge_history(staff, staff_user, due, course):
     badge = due[0]
     previous = badge.renew_by
     new_day = (previous + timedelta(days=20)).date()
@@ -90,7 +74,7 @@ def test_extending_a_deadline_moves_it_and_writes_the_history(staff, staff_user,
     assert response["Location"] == reverse("courses_versions", args=[course.pk])
     badge.refresh_from_db()
     assert badge.renew_by == end_of(new_day)
-    entry = history(badge, "extend_renewal").get()
+    entry = badge_history(badge, "extend_renewal").get()
     assert entry.user == staff_user
     assert entry.data["reason"] == "On parental leave until June."
     assert entry.data["previous"] == previous.isoformat()
@@ -151,7 +135,7 @@ def test_a_deadline_that_cannot_be_given_is_a_form_error(staff, due, data, error
     assert error in response.content.decode()
     fresh = Badge.objects.get(pk=badge.pk)
     assert fresh.renew_by == badge.renew_by
-    assert not history(badge, "extend_renewal").exists()
+    assert not badge_history(badge, "extend_renewal").exists()
 
 
 def test_a_badge_with_no_deadline_cannot_be_extended(staff, course):
@@ -174,12 +158,12 @@ def test_a_reminder_sends_one_email_and_is_logged_and_a_double_click_sends_none(
     response = staff.post(url("renewal_remind", badge.pk))
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [[badge.recipient.email]]
-    assert history(badge, "renewal_reminder").get().user == staff_user
+    assert badge_history(badge, "renewal_reminder").get().user == staff_user
     assert "Holder 0 was reminded to renew." in " ".join(messages_of(response))
 
     again = staff.post(url("renewal_remind", badge.pk))
     assert len(mail.outbox) == 1
-    assert history(badge, "renewal_reminder").count() == 1
+    assert badge_history(badge, "renewal_reminder").count() == 1
     assert "not sent again" in " ".join(messages_of(again))
     # The versions page says when.
     page = staff.get(reverse("courses_versions", args=[badge.course_id])).content.decode()
@@ -188,7 +172,7 @@ def test_a_reminder_sends_one_email_and_is_logged_and_a_double_click_sends_none(
 
 def test_a_reminder_is_a_post(staff, due):
     assert staff.get(url("renewal_remind", due[0].pk)).status_code == 405
-    assert not history(due[0], "renewal_reminder").exists()
+    assert not badge_history(due[0], "renewal_reminder").exists()
 
 
 def test_reminding_everyone_due_sends_one_email_each_and_logs_each(staff, due, course):
@@ -202,7 +186,7 @@ def test_reminding_everyone_due_sends_one_email_each_and_logs_each(staff, due, c
     assert response.status_code == 302
     assert sorted(m.to[0] for m in mail.outbox) == sorted(b.recipient.email for b in due)
     for badge in due:
-        assert history(badge, "renewal_reminder").count() == 1
+        assert badge_history(badge, "renewal_reminder").count() == 1
     assert "3 fellows reminded." in " ".join(messages_of(response))
 
     again = staff.post(url("renewal_remind_all", course.pk))

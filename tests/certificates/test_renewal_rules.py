@@ -20,7 +20,7 @@ from certificates.models import Badge
 from courses import versions
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules
-from tests.support.staff import make_badge
+from tests.support.staff import badge_history, make_badge, make_due_badges
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +39,7 @@ def due(course_and_modules, staff_user):
     """Two fellows certified on the course as first published, asked to renew within 30
     days by version 2027.1 (its e-mails not sent: the commit that queues them never
     happens here)."""
-    course, modules = course_and_modules
-    badges = [make_badge(design=course.badge_design, name=f"Holder {n}") for n in range(2)]
-    versions.publish_version(
-        course,
-        number="2027.1",
-        summary="Rationales required.",
-        changed_modules=[modules[0]],
-        renewal_days=30,
-        by=staff_user,
-    )
-    for badge in badges:
-        badge.refresh_from_db()
-    return badges
-
-
-def history(badge, action: str):
-    return ModelLogEntry.objects.for_instance(badge).filter(action=f"credence.badge.{action}")
+    return make_due_badges(course_and_modules[0], count=2, by=staff_user)
 
 
 # --- extending a deadline ---------------------------------------------------------------
@@ -82,7 +66,7 @@ def test_the_same_deadline_again_is_not_an_extension(due):
         RenewalError, match=r"^The new deadline must be later than the current one\.$"
     ):
         renewal.extend_deadline(badge, until=badge.renew_by, reason="Illness.")
-    assert not history(badge, "extend_renewal").exists()
+    assert not badge_history(badge, "extend_renewal").exists()
 
 
 def test_a_badge_without_a_deadline_or_no_longer_current_cannot_be_extended(
@@ -105,7 +89,7 @@ def test_an_extension_records_both_dates_and_the_reason_on_one_line(due, staff_u
     reason = "Parental\nleave,   back in March. " + "x" * 600
     renewal.extend_deadline(badge, until=until, reason=reason, by=staff_user)
 
-    entry = history(badge, "extend_renewal").get()
+    entry = badge_history(badge, "extend_renewal").get()
     assert entry.user == staff_user
     assert entry.data["previous"] == previous.isoformat()
     assert entry.data["until"] == until.isoformat()
@@ -141,7 +125,7 @@ def test_a_reminder_reaches_the_holder_and_is_logged_under_who_sent_it(due, staf
     badge = due[0]
     assert renewal.remind(badge, by=staff_user) is True
     assert [m.to for m in mail.outbox] == [[badge.recipient.email]]
-    assert history(badge, "renewal_reminder").get().user == staff_user
+    assert badge_history(badge, "renewal_reminder").get().user == staff_user
 
 
 def test_a_badge_that_is_not_due_gets_no_reminder(course_and_modules, due, staff_user):
@@ -203,7 +187,6 @@ def test_a_broker_that_cannot_take_the_e_mails_leaves_them_to_the_beat_job(
     course_and_modules, due, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     course, modules = course_and_modules
-
     asked = []
 
     def refuse(*args, **kwargs):

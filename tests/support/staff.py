@@ -65,3 +65,29 @@ def make_editor(email: str, password: str, *codenames: str):
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     return user
+
+
+def make_due_badges(course, *, count: int, by=None) -> list[Badge]:
+    """`count` fellows certified on `course` as first published, then asked to renew
+    within 30 days by version 2027.1 (published by `by`, its first module changed)."""
+    from courses.versions import publish_version
+
+    badges = [make_badge(design=course.badge_design, name=f"Holder {n}") for n in range(count)]
+    publish_version(
+        course,
+        number="2027.1",
+        summary="Rationales required.",
+        changed_modules=[course.get_modules().first()],
+        renewal_days=30,
+        by=by,
+    )
+    for badge in badges:
+        badge.refresh_from_db()
+    return badges
+
+
+def badge_history(badge, action: str):
+    """The badge's audit-log entries for `action` (credence.badge.<action>)."""
+    from wagtail.models import ModelLogEntry
+
+    return ModelLogEntry.objects.for_instance(badge).filter(action=f"credence.badge.{action}")
