@@ -283,3 +283,25 @@ def test_a_badge_of_the_baseline_is_due_by_the_window_of_the_first_renewal(
     version = publish(course, renewal_days=45, changed_modules=[first])
     badge = Badge.objects.get(recipient=fellow)
     assert badge.renew_by == version.published_at + timedelta(days=45)
+
+
+def test_the_version_in_force_is_one_of_the_courses_own(site_root, course_and_modules):
+    course, _modules = course_and_modules
+    other, _other_modules = make_course_with_modules(site_root, modules=1)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        own = publish(course, number="own")
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        for number in ("a", "b", "c"):  # a higher sequence than any of the course's
+            publish(other, number=number)
+    assert versions.version_in_force(course, start + timedelta(days=2)) == own
+    assert versions.version_in_force(other, start).course_id == other.pk  # its first
+
+
+def test_a_renewal_ask_is_true_only_when_a_later_version_asks_for_renewal(course_and_modules):
+    course, (first, _second) = course_and_modules
+    publish(course, number="a")
+    assert not versions.renewal_ask(course, 1)
+    publish(course, number="b", renewal_days=30, changed_modules=[first])
+    assert versions.renewal_ask(course, 1)
+    assert not versions.renewal_ask(course, 3)
