@@ -163,3 +163,54 @@ def test_concurrent_renewals_issue_one_badge(site_root, fellow, django_capture_o
     assert results.count(True) == 1
     assert Badge.objects.filter(recipient=fellow).exclude(state="superseded").count() == 1
     assert Badge.objects.filter(recipient=fellow).count() == 2
+
+
+def test_authors_publishing_versions_at_once_get_one_baseline_and_a_sequence_each(site_root):
+    """Two authors (or two tabs) publish a course's first versions at the same moment: the
+    course row's lock orders them, so there is one baseline and no sequence is taken
+    twice (which the database would refuse with a 500)."""
+    from courses import versions
+    from courses.models import CourseVersion
+
+    course = make_course(site_root)
+    numbers = iter(f"2027.{n}" for n in range(1, 5))
+    lock = threading.Lock()
+
+    def publish():
+        with lock:
+            number = next(numbers)
+        return versions.publish_version(
+            course, number=number, summary="Changed.", renewal_days=None
+        ).sequence
+
+    results, errors = race(publish, n=4)
+    assert not errors, errors
+    assert sorted(results) == [2, 3, 4, 5]
+    rows = list(
+        CourseVersion.objects.filter(course=course).order_by("sequence").values_list("number")
+    )
+    assert rows[0] == ("1",)  # the one baseline
+    assert sorted(rows[1:]) == [("2027.1",), ("2027.2",), ("2027.3",), ("2027.4",)]
+
+
+def test_the_same_number_published_twice_at_once_is_one_version_and_a_form_error(site_root):
+    from django.core.exceptions import ValidationError
+
+    from courses import versions
+    from courses.models import CourseVersion
+
+    course = make_course(site_root)
+    versions.publish_version(course, number="2027.1", summary="First.", renewal_days=None)
+
+    def publish():
+        return versions.publish_version(
+            course, number="2027.2", summary="Changed.", renewal_days=None
+        )
+
+    results, errors = race(publish, n=4)
+    assert len(results) == 1
+    assert [type(e) for e in errors] == [ValidationError] * 3, errors
+    assert all(
+        e.message_dict == {"number": ["This course already has a version 2027.2."]} for e in errors
+    )
+    assert CourseVersion.objects.filter(course=course).count() == 3
