@@ -43,7 +43,7 @@ BASELINE_SUMMARY = "The course as first published."
 def edition_subquery(module_ref: str = "pk"):
     """A module's current edition as an expression over its row (`module_ref` names its
     id): the modules' own query reads it, at no extra query."""
-    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models import OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
     through = CourseVersion.changed_modules.through
@@ -54,7 +54,7 @@ def edition_subquery(module_ref: str = "pk"):
         .order_by("-courseversion__sequence")
         .values("courseversion__sequence")[:1]
     )
-    return Coalesce(Subquery(latest, output_field=IntegerField()), Value(0))
+    return Coalesce(Subquery(latest), Value(0))
 
 
 def module_edition(module) -> int:

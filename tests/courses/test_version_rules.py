@@ -204,9 +204,12 @@ def test_later_versions_add_no_baseline_and_count_on(course_and_modules):
 
 
 def test_only_versions_with_a_window_start_editions_of_the_modules_they_change(
-    course_and_modules,
+    site_root, course_and_modules
 ):
     course, (first, second) = course_and_modules
+    # Another course's versions first, so no version's id equals its sequence.
+    other, _other_modules = make_course_with_modules(site_root, modules=1)
+    publish(other, number="elsewhere")
     assert (versions.course_edition(course), versions.current_version(course)) == (0, None)
     clarification = publish(course, number="a", changed_modules=[first])
     assert versions.current_version(course) == clarification
