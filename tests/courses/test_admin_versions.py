@@ -18,6 +18,7 @@ from courses import translations
 from courses.models import CourseVersion
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules, make_module
+from tests.support.courses import translate
 from tests.support.otp import verified_client_for
 from tests.support.staff import make_badge, make_editor
 
@@ -231,16 +232,6 @@ def test_markup_in_the_summary_is_kept_as_text_and_escaped(staff, course, module
     html = staff.get(versions_url(course)).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
-
-
-def translate(page, title: str):
-    """The Traditional Chinese translation an author makes with "Translate", published."""
-    from wagtail.models import Locale
-
-    copy = page.specific.copy_for_translation(Locale.objects.get(language_code="zh-hant"))
-    copy.title = title
-    copy.save_revision().publish()
-    return copy.specific
 
 
 def test_a_translation_stands_for_its_source_course(staff, course, modules, site_root):

@@ -16,26 +16,9 @@ from tests.factories.courses import (
     single_choice_pool,
     true_false,
 )
-from tests.support.courses import right_answers, wrong_answers
+from tests.support.courses import ZH, right_answers, translate, wrong_answers, zh_locale
 
 pytestmark = pytest.mark.django_db
-
-ZH = "zh-hant"
-
-
-def zh_locale() -> Locale:
-    return Locale.objects.get(language_code=ZH)
-
-
-def translate(page, **fields):
-    """The translation an author makes with simple_translation's "Translate", then
-    edits and publishes."""
-    copy = page.specific.copy_for_translation(zh_locale())
-    copy.title = fields.pop("title", f"{page.title}（中文）")
-    for name, value in fields.items():
-        setattr(copy, name, value)
-    copy.save_revision().publish()
-    return ModulePage.objects.get(pk=copy.pk) if isinstance(copy, ModulePage) else copy.specific
 
 
 def alias(page):

@@ -348,7 +348,7 @@ def test_a_chinese_reader_sees_the_changed_module_in_chinese_on_the_page_and_by_
     from django.conf import settings
     from django.core import mail
 
-    from tests.courses.test_localisation import ZH, translate
+    from tests.support.courses import ZH, translate
 
     course, (_first, second, _third), _badge, _version = renewing
     translate(course.get_parent(), title="課程")

@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from wagtail.models import Locale
 
 from certificates.models import Badge
 from courses import gating, versions
@@ -20,7 +19,7 @@ from courses.models import CoursePage, CourseVersion
 from tests.factories.accounts import UserFactory
 from tests.factories.certificates import make_badge_design
 from tests.factories.courses import make_course_with_modules, make_module
-from tests.support.courses import complete_course
+from tests.support.courses import complete_course, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -256,11 +255,8 @@ def test_a_translation_reads_and_publishes_the_versions_of_its_source(
     course_and_modules, site_root
 ):
     course, (first, _second) = course_and_modules
-    chinese = Locale.objects.get_or_create(language_code="zh-hant")[0]
-    root_copy = site_root.copy_for_translation(chinese)
-    root_copy.save_revision().publish()
-    translated = course.copy_for_translation(chinese)
-    translated.save_revision().publish()
+    translate(site_root)
+    translated = translate(course)
 
     version = versions.publish_version(
         translated.specific,

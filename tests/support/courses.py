@@ -6,6 +6,27 @@ from __future__ import annotations
 from courses import services
 from courses.demo.versions import right_answer  # noqa: F401 - the tests' import path
 
+ZH = "zh-hant"
+
+
+def zh_locale():
+    from wagtail.models import Locale
+
+    return Locale.objects.get(language_code=ZH)
+
+
+def translate(page, **fields):
+    """The Traditional Chinese translation an author makes with simple_translation's
+    "Translate", then edits and publishes."""
+    from courses.models import ModulePage
+
+    copy = page.specific.copy_for_translation(zh_locale())
+    copy.title = fields.pop("title", f"{page.title}（中文）")
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save_revision().publish()
+    return ModulePage.objects.get(pk=copy.pk) if isinstance(copy, ModulePage) else copy.specific
+
 
 def complete_course(user, course) -> None:
     """Enrol `user`, then start and pass every module's quiz in order. The last pass
